@@ -26,6 +26,7 @@ struct CaseResult {
   bool passed = false;     ///< earned its points in full
   std::string message;     ///< for the student: what happened (input, entry, expected, got, errors)
   std::string diagnosis;   ///< the likely mistake when it is a known one, else empty
+  bool not_implemented = false;  ///< every failing check said "not implemented yet"
 };
 
 /// One problem graded: one entry of Gradescope's tests[].

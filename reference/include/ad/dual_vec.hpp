@@ -94,6 +94,18 @@ inline DualVec<N>& operator+=(DualVec<N>& a, const DualVec<N>& b) {
   for (std::size_t i = 0; i < N; ++i) a.tangent[i] += b.tangent[i];
   return a;
 }
+template <std::size_t N>
+inline DualVec<N>& operator-=(DualVec<N>& a, const DualVec<N>& b) { return a = a - b; }
+template <std::size_t N>
+inline DualVec<N>& operator*=(DualVec<N>& a, const DualVec<N>& b) { return a = a * b; }
+template <std::size_t N>
+inline DualVec<N>& operator/=(DualVec<N>& a, const DualVec<N>& b) { return a = a / b; }
+
+/// Comparisons look at the primal value only (for branches in user code), as for Dual.
+template <std::size_t N>
+inline bool operator<(const DualVec<N>& a, const DualVec<N>& b) { return a.value < b.value; }
+template <std::size_t N>
+inline bool operator>(const DualVec<N>& a, const DualVec<N>& b) { return a.value > b.value; }
 
 template <std::size_t N>
 inline DualVec<N> sin(const DualVec<N>& a) { return detail::chain1(std::sin(a.value), std::cos(a.value), a); }
@@ -122,8 +134,18 @@ inline DualVec<N> pow(const DualVec<N>& a, double p) {
 }
 template <std::size_t N>
 inline DualVec<N> pow(const DualVec<N>& a, const DualVec<N>& b) {
+  // As for Dual, the log term is skipped in directions where b is constant, so
+  // that a negative or zero base with a constant exponent stays finite
+  // (0·log(a) would be NaN there).
   const double v = std::pow(a.value, b.value);
-  return detail::chain2(v, b.value * std::pow(a.value, b.value - 1.0), a, v * std::log(a.value), b);
+  const double da = b.value * std::pow(a.value, b.value - 1.0);
+  const double db = v * std::log(a.value);
+  DualVec<N> r(v);
+  for (std::size_t i = 0; i < N; ++i) {
+    r.tangent[i] = da * a.tangent[i];
+    if (b.tangent[i] != 0.0) r.tangent[i] += db * b.tangent[i];
+  }
+  return r;
 }
 template <std::size_t N>
 inline DualVec<N> abs(const DualVec<N>& a) {

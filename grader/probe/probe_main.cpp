@@ -1,0 +1,253 @@
+// The probe: compiled with each submission's own headers and sources, run by
+// the grader in a sandbox. It reads a protocol::Request on stdin, runs each
+// task through the submission's AD types and reports the raw numbers on the
+// results channel (fd 3). It judges nothing: the verdict is the grader's.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <exception>
+#include <iostream>
+#include <iterator>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "ad/dual.hpp"
+#include "ad/error.hpp"
+#include "ad/jacobian.hpp"
+#include "ad/network.hpp"
+#include "ad/tape.hpp"
+#include "ad/tensor.hpp"
+#include "grader/expr.hpp"
+#include "grader/protocol.hpp"
+
+namespace {
+
+using grader::protocol::MatrixData;
+using grader::protocol::Task;
+using grader::protocol::TaskKind;
+
+/// Thrown by the probe's own checks on what the submission returned.
+struct BadResult : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void write_all(int fd, const std::string& text) {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::_Exit(120);  // the grader closed the channel: nothing left to report to
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+ad::Matrix to_matrix(const MatrixData& m) { return ad::Matrix(m.rows, m.cols, m.values); }
+
+void append(std::vector<double>& out, const ad::Matrix& m) { out.insert(out.end(), m.values().begin(), m.values().end()); }
+
+void expect_shape(const ad::Matrix& m, const MatrixData& like, const char* what) {
+  if (m.rows() != like.rows || m.cols() != like.cols)
+    throw BadResult(std::string(what) + " has shape " + std::to_string(m.rows()) + "x" + std::to_string(m.cols()) +
+                    ", expected " + std::to_string(like.rows) + "x" + std::to_string(like.cols));
+}
+
+std::vector<grader::Expression> parse_all(const Task& t) {
+  std::vector<grader::Expression> fs;
+  std::vector<std::string> names = t.variables;
+  if (names.empty())
+    for (std::size_t i = 0; i < t.point.size(); ++i) names.push_back("x" + std::to_string(i + 1));
+  for (const std::string& text : t.functions) fs.push_back(grader::Expression::parse(text, names));
+  return fs;
+}
+
+std::vector<double> forward_gradient(const Task& t) {
+  const grader::Expression f = parse_all(t).at(0);
+  const std::size_t n = t.point.size();
+  std::vector<double> out(1 + n);
+  std::vector<ad::Dual> x(n);
+  const auto constant = [](double c) { return ad::Dual(c); };
+  for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t i = 0; i < n; ++i) x[i] = ad::Dual(t.point[i], i == j ? 1.0 : 0.0);
+    const ad::Dual y = f.evaluate(x, constant);
+    if (j == 0) out[0] = y.value;
+    out[1 + j] = y.tangent;
+  }
+  if (n == 0) out[0] = f.evaluate(x, constant).value;
+  return out;
+}
+
+std::vector<double> reverse_gradient(const Task& t) {
+  const grader::Expression f = parse_all(t).at(0);
+  const std::size_t n = t.point.size();
+  ad::Tape tape;
+  const auto record = [&](std::vector<ad::Var>& x) {
+    x.clear();
+    for (double v : t.point) x.push_back(tape.variable(v));
+    return f.evaluate(x, [&](double c) { return tape.variable(c); });
+  };
+  std::vector<ad::Var> x;
+  std::vector<double> out;
+  out.reserve(1 + 3 * n);
+  // Three sweeps: the gradient; the same output swept again (adjoints must be
+  // reset, not accumulated); and after clear() and recording again.
+  ad::Var y = record(x);
+  out.push_back(y.value());
+  tape.backward(y);
+  for (const ad::Var& xi : x) out.push_back(tape.adjoint(xi));
+  tape.backward(y);
+  for (const ad::Var& xi : x) out.push_back(tape.adjoint(xi));
+  tape.clear();
+  y = record(x);
+  tape.backward(y);
+  for (const ad::Var& xi : x) out.push_back(tape.adjoint(xi));
+  return out;
+}
+
+std::vector<double> jacobian(const Task& t, bool forward) {
+  const std::vector<grader::Expression> fs = parse_all(t);
+  const auto f = [&](const auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    std::vector<T> y;
+    for (const grader::Expression& e : fs) {
+      if constexpr (std::is_same_v<T, ad::Var>) {
+        y.push_back(e.evaluate(x, [&](double c) { return x.at(0).tape()->variable(c); }));
+      } else {
+        y.push_back(e.evaluate(x, [](double c) { return T(c); }));
+      }
+    }
+    return y;
+  };
+  const ad::Matrix j = forward ? ad::jacobian_forward(f, t.point) : ad::jacobian_reverse(f, t.point);
+  if (j.rows() != fs.size() || j.cols() != t.point.size())
+    throw BadResult("the Jacobian has shape " + std::to_string(j.rows()) + "x" + std::to_string(j.cols()) +
+                    ", expected " + std::to_string(fs.size()) + "x" + std::to_string(t.point.size()));
+  return j.values();
+}
+
+std::vector<double> vjp_add(const Task& t) {
+  const ad::Matrix dz = to_matrix(t.matrices.at(0));
+  ad::Matrix dx = to_matrix(t.matrices.at(1));
+  ad::vjp_add(dz, dx);
+  return dx.values();
+}
+
+std::vector<double> vjp_scale(const Task& t) {
+  const ad::Matrix x = to_matrix(t.matrices.at(0));
+  const ad::Matrix dz = to_matrix(t.matrices.at(1));
+  ad::Matrix dx = to_matrix(t.matrices.at(2));
+  std::vector<double> out{ad::vjp_scale_a(x, dz)};
+  ad::vjp_scale_x(t.scalars.at(0), dz, dx);
+  append(out, dx);
+  return out;
+}
+
+std::vector<double> vjp_matmul(const Task& t) {
+  const ad::Matrix x = to_matrix(t.matrices.at(0));
+  const ad::Matrix w = to_matrix(t.matrices.at(1));
+  const ad::Matrix dz = to_matrix(t.matrices.at(2));
+  ad::Matrix dx = to_matrix(t.matrices.at(3));
+  ad::Matrix dw = to_matrix(t.matrices.at(4));
+  ad::vjp_matmul_x(w, dz, dx);
+  ad::vjp_matmul_w(x, dz, dw);
+  std::vector<double> out;
+  append(out, dx);
+  append(out, dw);
+  return out;
+}
+
+ad::TwoLayerNet net_of(const Task& t) {
+  ad::TwoLayerNet net;
+  net.w1 = to_matrix(t.matrices.at(0));
+  net.b1 = to_matrix(t.matrices.at(1));
+  net.w2 = to_matrix(t.matrices.at(2));
+  net.b2 = t.scalars.at(0);
+  return net;
+}
+
+ad::Dataset data_of(const Task& t) { return ad::Dataset{to_matrix(t.matrices.at(3)), to_matrix(t.matrices.at(4))}; }
+
+std::vector<double> network_gradient(const Task& t) {
+  const ad::NetGradient g = ad::gradient(net_of(t), data_of(t));
+  expect_shape(g.w1, t.matrices.at(0), "the gradient of W1");
+  expect_shape(g.b1, t.matrices.at(1), "the gradient of b1");
+  expect_shape(g.w2, t.matrices.at(2), "the gradient of w2");
+  std::vector<double> out;
+  append(out, g.w1);
+  append(out, g.b1);
+  append(out, g.w2);
+  out.push_back(g.b2);
+  return out;
+}
+
+std::vector<double> network_step(const Task& t) {
+  ad::TwoLayerNet net = net_of(t);
+  const ad::Dataset data = data_of(t);
+  for (int s = 0; s < t.steps; ++s) ad::sgd_step(net, ad::gradient(net, data), t.scalars.at(1));
+  expect_shape(net.w1, t.matrices.at(0), "W1 after the step");
+  expect_shape(net.b1, t.matrices.at(1), "b1 after the step");
+  expect_shape(net.w2, t.matrices.at(2), "w2 after the step");
+  std::vector<double> out;
+  append(out, net.w1);
+  append(out, net.b1);
+  append(out, net.w2);
+  out.push_back(net.b2);
+  return out;
+}
+
+std::vector<double> run(const Task& t) {
+  switch (t.kind) {
+    case TaskKind::forward_gradient: return forward_gradient(t);
+    case TaskKind::reverse_gradient: return reverse_gradient(t);
+    case TaskKind::jacobian_forward: return jacobian(t, true);
+    case TaskKind::jacobian_reverse: return jacobian(t, false);
+    case TaskKind::vjp_add: return vjp_add(t);
+    case TaskKind::vjp_scale: return vjp_scale(t);
+    case TaskKind::vjp_matmul: return vjp_matmul(t);
+    case TaskKind::network_gradient: return network_gradient(t);
+    case TaskKind::network_step: return network_step(t);
+  }
+  throw std::logic_error("unknown task kind");
+}
+
+}  // namespace
+
+int main() {
+  constexpr int results_fd = 3;
+  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  grader::protocol::Request request;
+  try {
+    request = grader::protocol::decode_request(input);
+  } catch (const std::exception& e) {
+    write_all(results_fd, grader::protocol::encode_error(0, "probe_error", e.what()));
+    return 2;
+  }
+  for (std::size_t i = request.start; i < request.tasks.size(); ++i) {
+    std::string line;
+    try {
+      line = grader::protocol::encode_ok(i, run(request.tasks[i]));
+    } catch (const ad::NotImplemented& e) {
+      line = grader::protocol::encode_error(i, "not_implemented", e.what());
+    } catch (const ad::ShapeError& e) {
+      line = grader::protocol::encode_error(i, "shape_error", e.what());
+    } catch (const BadResult& e) {
+      line = grader::protocol::encode_error(i, "bad_result", e.what());
+    } catch (const std::bad_alloc&) {
+      line = grader::protocol::encode_error(i, "out_of_memory", "ran out of memory (std::bad_alloc)");
+    } catch (const std::exception& e) {
+      line = grader::protocol::encode_error(i, "exception", e.what());
+    } catch (...) {
+      line = grader::protocol::encode_error(i, "unknown_exception", "threw something that is not a std::exception");
+    }
+    write_all(results_fd, line);
+  }
+  write_all(results_fd, grader::protocol::encode_end());
+  return 0;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing (Debian packages), then
+# configures and builds everything in build/ (Release). Safe to re-run: it
+# installs nothing when all is there, and the build is incremental.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+packages=(
+  g++ cmake make pkg-config       # the toolchain
+  libgtest-dev                    # GoogleTest
+  nlohmann-json3-dev              # nlohmann/json
+  libbenchmark-dev                # Google Benchmark
+  libcli11-dev                    # CLI11
+  bubblewrap                      # the sandbox for student code
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$root/build" -j "$jobs"

@@ -1,0 +1,246 @@
+// Grading one submission: the only module that connects build, sandbox and judge.
+#include "grader/grade.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+
+#include "grader/error.hpp"
+#include "grader/judge.hpp"
+#include "grader/plan.hpp"
+#include "grader/protocol.hpp"
+#include "grader/spec.hpp"
+
+namespace grader {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A scratch folder for one probe run, removed afterwards.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const fs::path& base) {
+    std::error_code ec;
+    fs::create_directories(base, ec);
+    std::string tmpl = (base / "run-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      throw GraderError("cannot create a scratch folder in \"" + base.string() + "\"; set TMPDIR to a writable folder");
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct ProblemRun {
+  std::vector<TaskOutcome> outcomes;
+  std::string child_stdout, child_stderr;
+  double seconds = 0.0;
+};
+
+/// Runs a plan's tasks, restarting the probe after a task that crashed or hung
+/// so that the other tasks still run. Two runs out of time end the problem:
+/// a submission that loops forever costs at most twice the wall limit.
+ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
+  ProblemRun run;
+  const std::size_t n = plan.tasks.size();
+  run.outcomes.assign(n, TaskOutcome{});
+  protocol::Request req;
+  req.tasks = plan.tasks;
+  std::size_t start = 0;
+  int timeouts = 0;
+  const ProblemLimits& lim = plan.problem->limits;
+  while (start < n) {
+    req.start = start;
+    ScratchDir scratch(fs::temp_directory_path() / "adcourse-runs");
+    RunRequest rr;
+    // A copy of the probe in the scratch folder: the sandboxed user may not be
+    // able to enter the build cache, and the copy is the child's to spoil.
+    const fs::path local = scratch.path() / "probe";
+    std::error_code ec;
+    fs::copy_file(probe, local, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw GraderError("cannot copy the probe into \"" + scratch.path().string() + "\": " + ec.message());
+    rr.argv = {local.string()};
+    rr.stdin_data = protocol::encode_request(req);
+    rr.scratch_dir = scratch.path();
+    rr.mode = mode;
+    rr.env = {"LANG=C"};
+    rr.limits.cpu_seconds = lim.cpu_seconds;
+    rr.limits.wall_seconds = lim.wall_seconds;
+    rr.limits.memory_bytes = lim.memory_mb << 20;
+    rr.limits.output_bytes = lim.output_kb << 10;
+    // The results channel holds the numbers themselves: allow it more room.
+    if (rr.limits.output_bytes < (8u << 20)) rr.limits.output_bytes = 8u << 20;
+    const RunOutcome out = run_sandboxed(rr);
+    run.seconds += out.wall_seconds;
+    const std::size_t cap = lim.output_kb << 10;
+    if (run.child_stdout.size() < cap) run.child_stdout += out.out.substr(0, cap - run.child_stdout.size());
+    if (run.child_stderr.size() < cap) run.child_stderr += out.err.substr(0, cap - run.child_stderr.size());
+    if (out.termination == Termination::start_failed)
+      throw GraderError("cannot start the probe \"" + probe.string() + "\": " + out.error);
+
+    const protocol::Channel ch = protocol::decode_channel(out.results);
+    std::size_t next = start;
+    for (const protocol::Reply& r : ch.replies) {
+      if (r.task < next || r.task >= n) break;  // stale or out of range: treated as malformed below
+      for (std::size_t skipped = next; skipped < r.task; ++skipped) {
+        run.outcomes[skipped].state = TaskOutcome::State::failed;
+        run.outcomes[skipped].failure = "the probe skipped this check (did your code write to file descriptor 3?)";
+      }
+      run.outcomes[r.task].state = TaskOutcome::State::replied;
+      run.outcomes[r.task].reply = r;
+      next = r.task + 1;
+    }
+    if (ch.ended && ch.problem.empty() && next == n) break;
+    if (next >= n) break;
+    // Task `next` is where it went wrong.
+    TaskOutcome& bad = run.outcomes[next];
+    bad.state = TaskOutcome::State::failed;
+    if (!ch.problem.empty()) {
+      bad.failure = "your program wrote something unreadable on the grader's results channel (" + ch.problem +
+                    "); do not write to file descriptor 3";
+    } else if (out.termination == Termination::exited) {
+      bad.failure = "your program exited (code " + std::to_string(out.exit_code) +
+                    ") in the middle of this check; do not call exit(), quick_exit() or _exit()";
+    } else {
+      bad.failure = "your program " + out.describe() + " during this check";
+    }
+    const bool timed_out = out.termination == Termination::wall_limit || out.termination == Termination::cpu_limit;
+    if (timed_out && ++timeouts >= 2) {
+      for (std::size_t k = next + 1; k < n; ++k) {
+        run.outcomes[k].state = TaskOutcome::State::not_run;
+        run.outcomes[k].failure = "not run: earlier checks of this problem ran out of time twice";
+      }
+      break;
+    }
+    start = next + 1;
+  }
+  return run;
+}
+
+std::string summary_line(const std::vector<CaseResult>& cases) {
+  std::size_t passed = 0;
+  for (const CaseResult& c : cases) passed += c.passed ? 1 : 0;
+  return std::to_string(passed) + " of " + std::to_string(cases.size()) + " cases passed";
+}
+
+}  // namespace
+
+GradeReport grader_failure_report(const std::string& submission, const std::string& message) {
+  GradeReport r;
+  r.submission = submission;
+  r.grader_error = true;
+  r.output = "The grader failed; this is not a problem with your code. Please tell the course staff.\n" + message;
+  TestResult t;
+  t.problem_id = "grader";
+  t.name = "Autograder error";
+  t.number = "0";
+  t.output = message;
+  t.tags = {"grader-error"};
+  r.tests.push_back(std::move(t));
+  return r;
+}
+
+GradeReport grade_submission(const GradeOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto say = [&](const std::string& s) {
+    if (options.progress) options.progress(s);
+  };
+  // Specs first: a bad spec stops the grader before anything is built or run.
+  const std::vector<ProblemSpec> problems = load_problems(options.problems);
+  GradeReport report;
+  report.submission = options.submission.string();
+  report.seed = options.seed;
+
+  say("building " + options.submission.string());
+  const BuildResult build = build_probe(options.submission, options.installation, options.sandbox);
+  for (const auto& note : build.notes) report.output += "Note: " + note + "\n";
+  say(build.ok ? (build.cached ? "build: cached" : "build: compiled") : "build: failed");
+
+  int number = 0;
+  for (const ProblemSpec& problem : problems) {
+    const Plan plan = plan_problem(problem, options.seed, options.visible_only);
+    if (plan.cases.empty()) continue;
+    std::vector<CaseResult> cases;
+    ProblemRun run;
+    if (build.ok) {
+      run = run_plan(plan, build.probe, options.sandbox);
+      cases = judge_plan(plan, run.outcomes);
+    } else {
+      for (const PlannedCase& pc : plan.cases) {
+        CaseResult cr;
+        cr.name = problem.cases[pc.spec_index].name;
+        cr.max_score = pc.max_score;
+        cr.message = "not run: your code did not compile (see \"Compilation\")";
+        cases.push_back(std::move(cr));
+      }
+    }
+    // One Gradescope test per problem and visibility, so hidden cases stay hidden.
+    std::map<Visibility, TestResult> groups;
+    for (std::size_t i = 0; i < plan.cases.size(); ++i) {
+      const Visibility vis = plan.cases[i].visibility;
+      TestResult& t = groups[vis];
+      t.cases.push_back(cases[i]);
+    }
+    for (auto& [vis, t] : groups) {
+      t.problem_id = problem.id;
+      t.name = problem.title + (groups.size() > 1 && vis != Visibility::visible ? " (hidden cases)" : "");
+      t.number = std::to_string(++number);
+      t.visibility = vis;
+      t.tags = problem.exercises;
+      t.seconds = run.seconds;
+      t.passed = true;
+      std::size_t not_implemented = 0;
+      std::string first_todo;
+      for (CaseResult& c : t.cases) {
+        t.score += c.score;
+        t.max_score += c.max_score;
+        t.passed = t.passed && c.passed;
+        if (c.not_implemented) {
+          const std::string marker = "not implemented yet: ";
+          const auto at = c.message.find(marker);
+          if (first_todo.empty() && at != std::string::npos) first_todo = c.message.substr(at + marker.size());
+          ++not_implemented;
+        }
+      }
+      if (!t.cases.empty() && not_implemented == t.cases.size()) {
+        // The untouched template: one message for the problem, not one per case.
+        t.output = "Not implemented yet: " + first_todo + ".";
+        for (CaseResult& c : t.cases) c.message.clear();
+      } else {
+        t.output = summary_line(t.cases);
+      }
+      if (vis == Visibility::visible) {
+        t.child_stdout = run.child_stdout;
+        t.child_stderr = run.child_stderr;
+      }
+      report.score += t.score;
+      report.max_score += t.max_score;
+      say(problem.id + ": " + t.output);
+      report.tests.push_back(std::move(t));
+    }
+  }
+  if (!build.ok) {
+    TestResult c;
+    c.problem_id = "compilation";
+    c.name = "Compilation";
+    c.number = std::to_string(++number);
+    c.output = "Your code did not compile. The compiler said:\n" + build.errors;
+    c.tags = {"build"};
+    report.tests.insert(report.tests.begin(), std::move(c));
+    report.output += "Your code did not compile; no problem could be run.\n";
+  }
+  report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report;
+}
+
+}  // namespace grader

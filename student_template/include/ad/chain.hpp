@@ -1,0 +1,111 @@
+#pragma once
+/// \file The one chain-graph generator: dense layers of any widths w0 → w1 → … → wL.
+///
+/// Layer l maps x (w_l entries) to act(W_l x + b_l) (w_{l+1} entries). Weights
+/// and biases come from a seed alone (splitmix64, so every platform and
+/// compiler draws the same numbers), scaled by 1/sqrt(fan-in) so that tanh does
+/// not saturate on deep chains. The same Chain evaluates on double, Dual,
+/// DualVec<N> and Var (scalar operations), and on a Tape as one matmul, one add
+/// and one activation node per layer. The reference tests, the benchmark and
+/// the complexity problems all build their graphs here.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ad/tape.hpp"
+#include "ad/tensor.hpp"
+
+namespace ad {
+
+/// The elementwise nonlinearity after each dense layer.
+enum class Activation { tanh, relu, sin };
+
+/// What a chain looks like.
+struct ChainSpec {
+  std::vector<std::size_t> widths;  ///< w0 (inputs), w1, …, wL (outputs); at least two entries, none 0
+  std::uint64_t seed = 1;           ///< the weights follow from it
+  Activation activation = Activation::tanh;
+};
+
+/// Uniform double in [-1, 1) from a splitmix64 state (advances the state).
+double splitmix_uniform(std::uint64_t& state);
+
+/// A chain of dense layers with deterministic weights.
+class Chain {
+ public:
+  /// Draws the weights; throws std::invalid_argument on fewer than two widths or a zero width.
+  explicit Chain(ChainSpec spec);
+
+  const ChainSpec& spec() const { return spec_; }                   ///< the spec it was built from
+  std::size_t inputs() const { return spec_.widths.front(); }       ///< w0
+  std::size_t outputs() const { return spec_.widths.back(); }       ///< wL
+  std::size_t layers() const { return weights_.size(); }            ///< L
+  const Matrix& weight(std::size_t l) const { return weights_[l]; } ///< W_l, w_{l+1} × w_l
+  const Matrix& bias(std::size_t l) const { return biases_[l]; }    ///< b_l, w_{l+1} × 1
+  /// Multiply-adds of one primal evaluation (Σ w_l·w_{l+1}).
+  std::size_t multiply_adds() const;
+
+  /// Evaluates the chain with scalar operations on any number type.
+  template <class T>
+  std::vector<T> operator()(const std::vector<T>& x) const {
+    if (x.size() != inputs())
+      throw std::invalid_argument("Chain: expected " + std::to_string(inputs()) + " inputs, got " +
+                                  std::to_string(x.size()));
+    std::vector<T> cur = x;
+    std::vector<T> next;
+    for (std::size_t l = 0; l < layers(); ++l) {
+      const Matrix& w = weights_[l];
+      const Matrix& b = biases_[l];
+      next.clear();
+      next.reserve(w.rows());
+      for (std::size_t i = 0; i < w.rows(); ++i) {
+        T acc = cur[0] * w(i, 0) + b[i];
+        for (std::size_t j = 1; j < w.cols(); ++j) acc += cur[j] * w(i, j);
+        next.push_back(activate(acc));
+      }
+      cur.swap(next);
+    }
+    return cur;
+  }
+
+  /// Records the chain on a tape as tensor nodes: x must be w0 × 1 on `tape`.
+  TensorVar operator()(Tape& tape, const TensorVar& x) const;
+
+ private:
+  template <class T>
+  T activate(const T& v) const {
+    using std::sin;
+    using std::tanh;
+    switch (spec_.activation) {
+      case Activation::tanh: return tanh(v);
+      case Activation::sin: return sin(v);
+      case Activation::relu: break;
+    }
+    return relu_of(v);
+  }
+  static double relu_of(double v) { return v > 0 ? v : 0.0; }
+  template <class T>
+  static T relu_of(const T& v) { return relu(v); }
+
+  ChainSpec spec_;
+  std::vector<Matrix> weights_;
+  std::vector<Matrix> biases_;
+};
+
+/// A chain of `depth` diamonds: x ← sin(x) + cos(x), repeated. Every step uses
+/// x twice, so the number of paths from input to output is 2^depth while the
+/// graph has 3·depth nodes: a backward sweep that walks paths instead of
+/// nodes takes exponential time.
+template <class T>
+T diamond_chain(T x, int depth) {
+  using std::cos;
+  using std::sin;
+  for (int k = 0; k < depth; ++k) x = sin(x) + cos(x);
+  return x;
+}
+
+}  // namespace ad

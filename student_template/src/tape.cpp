@@ -1,0 +1,352 @@
+// Reverse mode: recording on the tape (given), the local partials of every
+// operation and the backward sweep.
+#include "ad/tape.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ad {
+
+namespace {
+
+Tape& tape_of(Var a) {
+  if (a.tape() == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
+  return *a.tape();
+}
+
+Tape& tape_of(Var a, Var b) {
+  if (a.tape() != b.tape() || a.tape() == nullptr)
+    throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
+  return *a.tape();
+}
+
+Tape& tape_of(const TensorVar& x) {
+  if (x.tape() == nullptr) throw std::invalid_argument("ad::TensorVar used before it was recorded on a tape");
+  return *x.tape();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- recording
+
+std::uint32_t Tape::push(double value, std::uint32_t a, double da, std::uint32_t b, double db) {
+  if (nodes_.size() >= tensor_result) throw std::length_error("ad::Tape is full (2^32 - 2 slots)");
+  const auto slot = static_cast<std::uint32_t>(nodes_.size());
+  nodes_.push_back(Node{a, b, da, db});
+  values_.push_back(value);
+  return slot;
+}
+
+Var Tape::variable(double value) { return Var(this, push(value, no_operand, 0.0, no_operand, 0.0), value); }
+
+Var Tape::record(double value, Var a, double da) { return Var(this, push(value, a.index(), da, no_operand, 0.0), value); }
+
+Var Tape::record(double value, Var a, double da, Var b, double db) {
+  return Var(this, push(value, a.index(), da, b.index(), db), value);
+}
+
+TensorVar Tape::push_matrix(const Matrix& value, bool requires_grad) {
+  const auto begin = static_cast<std::uint32_t>(nodes_.size());
+  for (std::size_t k = 0; k < value.size(); ++k) push(value[k], no_operand, 0.0, no_operand, 0.0);
+  return TensorVar(this, begin, value.shape(), requires_grad);
+}
+
+TensorVar Tape::variable(const Matrix& value) { return push_matrix(value, true); }
+TensorVar Tape::constant(const Matrix& value) { return push_matrix(value, false); }
+
+void Tape::reserve(std::size_t nodes) {
+  nodes_.reserve(nodes);
+  values_.reserve(nodes);
+  adjoints_.reserve(nodes);
+}
+
+void Tape::clear() {
+  nodes_.clear();
+  values_.clear();
+  adjoints_.clear();
+  tensor_ops_.clear();
+}
+
+double Tape::adjoint(Var v) const {
+  if (v.tape() != this) throw std::invalid_argument("ad::Tape::adjoint: the Var belongs to another tape");
+  return v.index() < adjoints_.size() ? adjoints_[v.index()] : 0.0;
+}
+
+Matrix Tape::adjoint(TensorVar v) const {
+  if (v.tape() != this) throw std::invalid_argument("ad::Tape::adjoint: the TensorVar belongs to another tape");
+  Matrix g(v.shape().rows, v.shape().cols);
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    const std::size_t slot = v.begin() + k;
+    g[k] = slot < adjoints_.size() ? adjoints_[slot] : 0.0;
+  }
+  return g;
+}
+
+Var TensorVar::operator[](std::size_t k) const {
+  if (k >= size())
+    throw std::out_of_range("ad::TensorVar: entry " + std::to_string(k) + " of a " + to_string(shape_) + " tensor");
+  const auto slot = static_cast<std::uint32_t>(begin_ + k);
+  return Var(tape_, slot, tape_->values_[slot]);
+}
+
+Matrix TensorVar::value() const {
+  Matrix m(shape_.rows, shape_.cols);
+  for (std::size_t k = 0; k < size(); ++k) m[k] = tape_->values_[begin_ + k];
+  return m;
+}
+
+// ------------------------------------------------------- the backward sweep
+
+void Tape::backward(Var output) {
+  if (output.tape() != this) throw std::invalid_argument("ad::Tape::backward: the output belongs to another tape");
+  ADC_TODO("reverse mode: the backward sweep");
+}
+
+// ------------------------------------------------ scalar operations (partials)
+
+Var operator+(Var a, Var b) {
+  Tape& t = tape_of(a, b);
+  ADC_TODO("reverse mode: local partials of a + b");
+}
+
+Var operator+(Var a, double b) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of a + constant");
+}
+
+Var operator+(double a, Var b) {
+  Tape& t = tape_of(b);
+  ADC_TODO("reverse mode: local partial of constant + b");
+}
+
+Var operator-(Var a, Var b) {
+  Tape& t = tape_of(a, b);
+  ADC_TODO("reverse mode: local partials of a - b");
+}
+
+Var operator-(Var a, double b) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of a - constant");
+}
+
+Var operator-(double a, Var b) {
+  Tape& t = tape_of(b);
+  ADC_TODO("reverse mode: local partial of constant - b");
+}
+
+Var operator*(Var a, Var b) {
+  Tape& t = tape_of(a, b);
+  ADC_TODO("reverse mode: local partials of a * b");
+}
+
+Var operator*(Var a, double b) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of a * constant");
+}
+
+Var operator*(double a, Var b) {
+  Tape& t = tape_of(b);
+  ADC_TODO("reverse mode: local partial of constant * b");
+}
+
+Var operator/(Var a, Var b) {
+  Tape& t = tape_of(a, b);
+  ADC_TODO("reverse mode: local partials of a / b");
+}
+
+Var operator/(Var a, double b) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of a / constant");
+}
+
+Var operator/(double a, Var b) {
+  Tape& t = tape_of(b);
+  ADC_TODO("reverse mode: local partial of constant / b");
+}
+
+Var operator-(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of -a");
+}
+
+Var sin(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of sin");
+}
+
+Var cos(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of cos");
+}
+
+Var tan(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of tan");
+}
+
+Var exp(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of exp");
+}
+
+Var log(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of log");
+}
+
+Var sqrt(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of sqrt");
+}
+
+Var pow(Var a, double p) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of pow with a constant exponent");
+}
+
+Var pow(Var a, Var b) {
+  Tape& t = tape_of(a, b);
+  ADC_TODO("reverse mode: local partials of pow with a varying exponent");
+}
+
+Var abs(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of abs");
+}
+
+Var tanh(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of tanh");
+}
+
+Var relu(Var a) {
+  Tape& t = tape_of(a);
+  ADC_TODO("reverse mode: local partial of relu");
+}
+
+// ------------------------------------------------ tensor nodes (given)
+
+TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a) {
+  if (x.tape() != this || (y != nullptr && y->tape() != this) || (a != nullptr && a->tape() != this))
+    throw std::invalid_argument("ad::Tape: tensor operands belong to different tapes (or to none)");
+  if (nodes_.size() + out_shape.size() >= tensor_result) throw std::length_error("ad::Tape is full (2^32 - 2 slots)");
+  const auto op = static_cast<std::uint32_t>(tensor_ops_.size());
+  const auto out = static_cast<std::uint32_t>(nodes_.size());
+  TensorOp rec{kind, out, x.begin(), no_operand, x.shape(), Shape{}, x.requires_grad(), false};
+  if (y != nullptr) {
+    rec.y = y->begin();
+    rec.y_shape = y->shape();
+    rec.y_grad = y->requires_grad();
+  } else if (a != nullptr) {
+    rec.y = a->index();
+    rec.y_shape = Shape{1, 1};
+    rec.y_grad = true;
+  }
+  tensor_ops_.push_back(rec);
+  // Primal values: computed by the tensor functions straight into the value array.
+  const std::size_t n = out_shape.size();
+  nodes_.resize(nodes_.size() + n, Node{tensor_result, op, 0.0, 0.0});
+  values_.resize(values_.size() + n, 0.0);
+  const ConstMatRef xv(values_.data() + rec.x, rec.x_shape);
+  const MatRef zv(values_.data() + out, out_shape);
+  switch (kind) {
+    case TensorOpKind::add: add(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape), zv); break;
+    case TensorOpKind::scale: ad::scale(values_[rec.y], xv, zv); break;
+    case TensorOpKind::matmul: matmul(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape), zv); break;
+    case TensorOpKind::tanh: ad::tanh(xv, zv); break;
+    case TensorOpKind::relu: ad::relu(xv, zv); break;
+    case TensorOpKind::exp: ad::exp(xv, zv); break;
+    case TensorOpKind::sum: zv[0] = sum(xv); break;
+    case TensorOpKind::dot: zv[0] = dot(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape)); break;
+    case TensorOpKind::mse: zv[0] = mse(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape)); break;
+  }
+  return TensorVar(this, out, out_shape, rec.x_grad || rec.y_grad);
+}
+
+std::uint32_t Tape::backward_tensor_op(std::uint32_t op_index) {
+  const TensorOp& op = tensor_ops_[op_index];
+  const double* v = values_.data();
+  double* g = adjoints_.data();
+  const ConstMatRef x(v + op.x, op.x_shape);
+  const MatRef dx(g + op.x, op.x_shape);
+  switch (op.kind) {
+    case TensorOpKind::add: {
+      const ConstMatRef dz(g + op.out, op.x_shape);
+      if (op.x_grad) vjp_add(dz, dx);
+      if (op.y_grad) vjp_add(dz, MatRef(g + op.y, op.y_shape));
+      return op.out;
+    }
+    case TensorOpKind::scale: {
+      const ConstMatRef dz(g + op.out, op.x_shape);
+      g[op.y] += vjp_scale_a(x, dz);
+      if (op.x_grad) vjp_scale_x(v[op.y], dz, dx);
+      return op.out;
+    }
+    case TensorOpKind::matmul: {
+      const ConstMatRef dz(g + op.out, Shape{op.x_shape.rows, op.y_shape.cols});
+      if (op.x_grad) vjp_matmul_x(ConstMatRef(v + op.y, op.y_shape), dz, dx);
+      if (op.y_grad) vjp_matmul_w(x, dz, MatRef(g + op.y, op.y_shape));
+      return op.out;
+    }
+    case TensorOpKind::tanh:
+      if (op.x_grad) vjp_tanh(ConstMatRef(v + op.out, op.x_shape), ConstMatRef(g + op.out, op.x_shape), dx);
+      return op.out;
+    case TensorOpKind::relu:
+      if (op.x_grad) vjp_relu(x, ConstMatRef(g + op.out, op.x_shape), dx);
+      return op.out;
+    case TensorOpKind::exp:
+      if (op.x_grad) vjp_exp(ConstMatRef(v + op.out, op.x_shape), ConstMatRef(g + op.out, op.x_shape), dx);
+      return op.out;
+    case TensorOpKind::sum:
+      if (op.x_grad) vjp_sum(g[op.out], dx);
+      return op.out;
+    case TensorOpKind::dot: {
+      const ConstMatRef y(v + op.y, op.y_shape);
+      if (op.x_grad) vjp_dot(y, g[op.out], dx);
+      if (op.y_grad) vjp_dot(x, g[op.out], MatRef(g + op.y, op.y_shape));
+      return op.out;
+    }
+    case TensorOpKind::mse: {
+      const ConstMatRef target(v + op.y, op.y_shape);
+      if (op.x_grad) vjp_mse(x, target, g[op.out], dx);
+      if (op.y_grad) {
+        // ∂mse/∂target = -∂mse/∂pred: the same VJP with the roles swapped.
+        vjp_mse(target, x, g[op.out], MatRef(g + op.y, op.y_shape));
+      }
+      return op.out;
+    }
+  }
+  return op.out;
+}
+
+TensorVar operator+(const TensorVar& x, const TensorVar& y) {
+  check_shapes(x.shape() == y.shape(), "vector add", x.shape(), y.shape());
+  return tape_of(x).record_tensor(TensorOpKind::add, x.shape(), x, &y, nullptr);
+}
+
+TensorVar scale(Var a, const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::scale, x.shape(), x, nullptr, &a); }
+
+TensorVar matmul(const TensorVar& x, const TensorVar& w) {
+  check_shapes(x.shape().cols == w.shape().rows, "matmul", x.shape(), w.shape());
+  return tape_of(x).record_tensor(TensorOpKind::matmul, Shape{x.shape().rows, w.shape().cols}, x, &w, nullptr);
+}
+
+TensorVar tanh(const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::tanh, x.shape(), x, nullptr, nullptr); }
+TensorVar relu(const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::relu, x.shape(), x, nullptr, nullptr); }
+TensorVar exp(const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::exp, x.shape(), x, nullptr, nullptr); }
+
+Var sum(const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::sum, Shape{1, 1}, x, nullptr, nullptr)[0]; }
+
+Var dot(const TensorVar& x, const TensorVar& y) {
+  check_shapes(x.shape() == y.shape(), "dot", x.shape(), y.shape());
+  return tape_of(x).record_tensor(TensorOpKind::dot, Shape{1, 1}, x, &y, nullptr)[0];
+}
+
+Var mse(const TensorVar& pred, const TensorVar& target) {
+  check_shapes(pred.shape() == target.shape(), "mse", pred.shape(), target.shape());
+  return tape_of(pred).record_tensor(TensorOpKind::mse, Shape{1, 1}, pred, &target, nullptr)[0];
+}
+
+}  // namespace ad
