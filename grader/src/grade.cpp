@@ -90,8 +90,12 @@ ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
 
     const protocol::Channel ch = protocol::decode_channel(out.results);
     std::size_t next = start;
+    bool forged = false;  // a reply for a task this run was not asked (the submission wrote to fd 3)
     for (const protocol::Reply& r : ch.replies) {
-      if (r.task < next || r.task >= n) break;  // stale or out of range: treated as malformed below
+      if (r.task < next || r.task >= n) {
+        forged = true;
+        break;
+      }
       for (std::size_t skipped = next; skipped < r.task; ++skipped) {
         run.outcomes[skipped].state = TaskOutcome::State::failed;
         run.outcomes[skipped].failure = "the probe skipped this check (did your code write to file descriptor 3?)";
@@ -100,13 +104,14 @@ ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
       run.outcomes[r.task].reply = r;
       next = r.task + 1;
     }
-    if (ch.ended && ch.problem.empty() && next == n) break;
+    if (ch.ended && ch.problem.empty() && !forged && next == n) break;
     if (next >= n) break;
     // Task `next` is where it went wrong.
     TaskOutcome& bad = run.outcomes[next];
     bad.state = TaskOutcome::State::failed;
-    if (!ch.problem.empty()) {
-      bad.failure = "your program wrote something unreadable on the grader's results channel (" + ch.problem +
+    if (!ch.problem.empty() || forged) {
+      bad.failure = "your program wrote something unreadable on the grader's results channel (" +
+                    (forged ? std::string("a reply for a check that was not running") : ch.problem) +
                     "); do not write to file descriptor 3";
     } else if (out.termination == Termination::exited) {
       bad.failure = "your program exited (code " + std::to_string(out.exit_code) +
@@ -175,6 +180,8 @@ GradeReport grade_submission(const GradeOptions& options) {
     if (build.ok) {
       run = run_plan(plan, build.probe, options.sandbox);
       cases = judge_plan(plan, run.outcomes);
+      for (const CaseResult& c : cases)
+        if (!c.oracle_note.empty()) report.staff_notes.push_back(problem.id + " / " + c.name + ": " + c.oracle_note);
     } else {
       for (const PlannedCase& pc : plan.cases) {
         CaseResult cr;
@@ -219,6 +226,7 @@ GradeReport grade_submission(const GradeOptions& options) {
       } else {
         t.output = summary_line(t.cases);
       }
+      if (!problem.description.empty()) t.output = problem.description + "\n" + t.output;
       if (vis == Visibility::visible) {
         t.child_stdout = run.child_stdout;
         t.child_stderr = run.child_stderr;

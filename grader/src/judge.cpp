@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "ad/chain.hpp"
 #include "ad/dual.hpp"
 #include "ad/jacobian.hpp"
 #include "ad/network.hpp"
@@ -228,18 +229,16 @@ TaskVerdict judge_reverse_gradient(const Task& t, const std::string& label, cons
   const Vec third(got.begin() + 1 + 2 * static_cast<std::ptrdiff_t>(n), got.end());
   v = judge_gradient(t, label, first, want, fd_gradient(f, t.point), tol, "");
   if (!v.passed) {
-    if (v.diagnosis.empty() && all_close(first, overwrite_sweep_gradient(f, t.point), tol))
+    // The overwriting sweep is the more specific explanation: it predicts every entry exactly.
+    if (all_close(first, overwrite_sweep_gradient(f, t.point), tol))
       v.diagnosis = "missing accumulation: a value used more than once keeps only one contribution; add into adjoints "
                     "with += instead of =";
     return v;
   }
   v = judge_gradient(t, label, second, want, want, tol, "calling backward() a second time on the same tape gives ");
   if (!v.passed) {
-    Vec twice(n);
-    for (std::size_t i = 0; i < n; ++i) twice[i] = 2.0 * want[i];
-    v.diagnosis = all_close(second, twice, tol)
-                      ? "gradient not reset: backward() must set every adjoint to 0 before the sweep"
-                      : "backward() depends on what the tape held before; reset the adjoints at the start of the sweep";
+    v.diagnosis = "gradient not reset: backward() must set every adjoint to 0 before the sweep (the second sweep "
+                  "added to what the first left behind)";
     return v;
   }
   v = judge_gradient(t, label, third, want, want, tol, "after Tape::clear() and recording again, ");
@@ -473,6 +472,138 @@ TaskVerdict judge_network_step(const Task& t, const std::string& label, const Ve
   return v;
 }
 
+// ---------------------------------------------------------------- oracle agreement
+
+/// Central differences of L along direction v, with an estimate of their own error.
+struct Directional {
+  double value = 0.0;  ///< (L(p + h v) - L(p - h v)) / 2h
+  double error = 0.0;  ///< estimated error of `value`
+};
+
+/// The step cbrt(eps)·max(1, |p|∞) balances truncation (h²) against rounding
+/// (eps/h). The error estimate compares steps h and 2h (their difference is
+/// about three times the truncation error of step h) and adds the rounding
+/// error of the function values.
+Directional directional_difference(const std::function<double(const Vec&)>& L, const Vec& p, const Vec& v) {
+  double scale = 1.0;
+  for (double x : p) scale = std::max(scale, std::fabs(x));
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double h = std::cbrt(eps) * scale;
+  const auto diff = [&](double step, double* magnitude) {
+    Vec plus = p, minus = p;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      plus[i] += step * v[i];
+      minus[i] -= step * v[i];
+    }
+    const double lp = L(plus), lm = L(minus);
+    if (magnitude) *magnitude = std::max(std::fabs(lp), std::fabs(lm));
+    return (lp - lm) / (2.0 * step);
+  };
+  double magnitude = 0.0;
+  const double d1 = diff(h, &magnitude);
+  const double d2 = diff(2.0 * h, nullptr);
+  return {d1, std::fabs(d1 - d2) + 64.0 * eps * magnitude / h};
+}
+
+/// Whether the reference gradient `want` of L at p agrees with finite
+/// differences along three random directions (cost independent of p's size).
+/// They always should: a disagreement means the case sits on a kink or near a
+/// singularity, or that the reference is wrong, and staff should look.
+std::string oracle_disagreement(const std::function<double(const Vec&)>& L, const Vec& p, const Vec& want,
+                                std::uint64_t seed) {
+  std::uint64_t state = seed;
+  for (int k = 0; k < 3; ++k) {
+    Vec v(p.size());
+    for (double& x : v) x = ad::splitmix_uniform(state);
+    double dot = 0.0, magnitude = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      dot += want[i] * v[i];
+      magnitude += std::fabs(want[i] * v[i]);
+    }
+    const Directional d = directional_difference(L, p, v);
+    if (!std::isfinite(d.value) || std::fabs(d.value - dot) > 4.0 * d.error + 1e-7 * magnitude + 1e-10)
+      return "grader note: finite differences (" + num(d.value) + ") and the reference AD (" + num(dot) +
+             ") disagree on a directional derivative here; the case may sit on a kink. Please tell the course staff.";
+  }
+  return "";
+}
+
+Vec concat(std::initializer_list<const Vec*> parts) {
+  Vec out;
+  for (const Vec* p : parts) out.insert(out.end(), p->begin(), p->end());
+  return out;
+}
+
+/// Checks the two oracles against each other for one task; returns a note for staff, or "".
+std::string check_oracles(const Task& t, std::uint64_t seed) {
+  switch (t.kind) {
+    case TaskKind::forward_gradient:
+    case TaskKind::reverse_gradient:
+    case TaskKind::jacobian_forward:
+    case TaskKind::jacobian_reverse: {
+      for (const Expression& f : parse_functions(t)) {
+        const std::string note = oracle_disagreement([&](const Vec& x) { return f.evaluate(x); }, t.point,
+                                                     reference_gradient(f, t.point), seed++);
+        if (!note.empty()) return note;
+      }
+      return "";
+    }
+    case TaskKind::vjp_add: {  // L(x) = <dz, x + y>; its gradient is dz
+      const Vec& dz = t.matrices[0].values;
+      const auto L = [&](const Vec& x) {
+        double s = 0.0;
+        for (std::size_t i = 0; i < x.size(); ++i) s += dz[i] * x[i];
+        return s;
+      };
+      return oracle_disagreement(L, t.matrices[1].values, dz, seed);
+    }
+    case TaskKind::vjp_scale: {  // L(a, x) = <dz, a x>; gradient (<x, dz>, a dz)
+      const Vec& x0 = t.matrices[0].values;
+      const Vec& dz = t.matrices[1].values;
+      const double a0 = t.scalars[0];
+      const auto L = [&](const Vec& p) {
+        double s = 0.0;
+        for (std::size_t i = 0; i < dz.size(); ++i) s += dz[i] * p[0] * p[1 + i];
+        return s;
+      };
+      Vec want{0.0};
+      for (std::size_t i = 0; i < dz.size(); ++i) {
+        want[0] += x0[i] * dz[i];
+        want.push_back(a0 * dz[i]);
+      }
+      const Vec p0{a0};
+      return oracle_disagreement(L, concat({&p0, &x0}), want, seed);
+    }
+    case TaskKind::vjp_matmul: {  // L(X, W) = <dZ, X W>
+      const ad::Matrix x = to_matrix(t.matrices[0]), w = to_matrix(t.matrices[1]), dz = to_matrix(t.matrices[2]);
+      ad::Matrix dx(x.rows(), x.cols()), dw(w.rows(), w.cols());
+      ad::vjp_matmul_x(w, dz, dx);
+      ad::vjp_matmul_w(x, dz, dw);
+      const auto L = [&](const Vec& p) {
+        const ad::Matrix xp(x.rows(), x.cols(), Vec(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(x.size())));
+        const ad::Matrix wp(w.rows(), w.cols(), Vec(p.begin() + static_cast<std::ptrdiff_t>(x.size()), p.end()));
+        return ad::dot(ad::matmul(xp, wp), dz);
+      };
+      return oracle_disagreement(L, concat({&x.values(), &w.values()}), concat({&dx.values(), &dw.values()}), seed);
+    }
+    case TaskKind::network_gradient:
+    case TaskKind::network_step: {  // L(params) = loss(net(params), data)
+      const ad::TwoLayerNet net = net_of(t);
+      const ad::Dataset data = data_of(t);
+      const auto L = [&](const Vec& p) {
+        ad::TwoLayerNet n = net;
+        std::size_t k = 0;
+        for (ad::Matrix* m : {&n.w1, &n.b1, &n.w2})
+          for (std::size_t i = 0; i < m->size(); ++i) (*m)[i] = p[k++];
+        n.b2 = p[k];
+        return ad::loss(n, data);
+      };
+      return oracle_disagreement(L, flatten(net), flatten(ad::gradient(net, data)), seed);
+    }
+  }
+  return "";
+}
+
 std::size_t expected_count(const Task& t) {
   switch (t.kind) {
     case TaskKind::forward_gradient: return 1 + t.point.size();
@@ -499,6 +630,22 @@ std::string describe_error(const protocol::Reply& r) {
   return "the probe reported an error (" + r.category + "): " + r.message;
 }
 
+/// The verdict on a well-formed reply, by kind.
+TaskVerdict judge_values(const Task& t, const std::string& label, const Vec& values, const Tolerance& tol) {
+  switch (t.kind) {
+    case TaskKind::forward_gradient: return judge_forward_gradient(t, label, values, tol);
+    case TaskKind::reverse_gradient: return judge_reverse_gradient(t, label, values, tol);
+    case TaskKind::jacobian_forward:
+    case TaskKind::jacobian_reverse: return judge_jacobian(t, label, values, tol);
+    case TaskKind::vjp_add: return judge_vjp_add(t, label, values, tol);
+    case TaskKind::vjp_scale: return judge_vjp_scale(t, label, values, tol);
+    case TaskKind::vjp_matmul: return judge_vjp_matmul(t, label, values, tol);
+    case TaskKind::network_gradient: return judge_network_gradient(t, label, values, tol);
+    case TaskKind::network_step: return judge_network_step(t, label, values, tol);
+  }
+  return {};
+}
+
 }  // namespace
 
 TaskVerdict judge_task(const Plan& plan, std::size_t task, const TaskOutcome& outcome) {
@@ -522,17 +669,8 @@ TaskVerdict judge_task(const Plan& plan, std::size_t task, const TaskOutcome& ou
     return v;
   }
   const Tolerance& tol = plan.problem->tolerance;
-  switch (t.kind) {
-    case TaskKind::forward_gradient: return judge_forward_gradient(t, label, r.values, tol);
-    case TaskKind::reverse_gradient: return judge_reverse_gradient(t, label, r.values, tol);
-    case TaskKind::jacobian_forward:
-    case TaskKind::jacobian_reverse: return judge_jacobian(t, label, r.values, tol);
-    case TaskKind::vjp_add: return judge_vjp_add(t, label, r.values, tol);
-    case TaskKind::vjp_scale: return judge_vjp_scale(t, label, r.values, tol);
-    case TaskKind::vjp_matmul: return judge_vjp_matmul(t, label, r.values, tol);
-    case TaskKind::network_gradient: return judge_network_gradient(t, label, r.values, tol);
-    case TaskKind::network_step: return judge_network_step(t, label, r.values, tol);
-  }
+  v = judge_values(t, label, r.values, tol);
+  v.oracle_note = check_oracles(t, plan.seed ^ (0x9E3779B97F4A7C15ULL * (task + 1)));
   return v;
 }
 
@@ -547,6 +685,7 @@ std::vector<CaseResult> judge_plan(const Plan& plan, const std::vector<TaskOutco
     std::size_t failed = 0, not_implemented = 0;
     for (std::size_t ti : pc.tasks) {
       const TaskVerdict v = judge_task(plan, ti, outcomes.at(ti));
+      if (!v.oracle_note.empty() && cr.oracle_note.empty()) cr.oracle_note = plan.labels[ti] + ": " + v.oracle_note;
       if (v.passed) continue;
       ++failed;
       not_implemented += v.not_implemented ? 1 : 0;

@@ -72,7 +72,9 @@ Plan plan_problem(const ProblemSpec& problem, std::uint64_t seed, bool visible_o
       plan.labels.push_back(std::move(label));
       plan.task_case.push_back(case_index);
     };
-    Draw draw(seed, problem.id, c.random ? c.random->seed : ci);
+    // The stream is named by the case's name too, so two cases that share a
+    // seed still draw different inputs, and reordering cases changes nothing.
+    Draw draw(seed, problem.id + "/" + c.name, c.random ? c.random->seed : 0);
     const int trials = c.random ? c.random->trials : 0;
     const double low = c.random ? c.random->low : -1.0, high = c.random ? c.random->high : 1.0;
     switch (problem.kind) {

@@ -375,6 +375,11 @@ nlohmann::json to_gradescope_json(const GradeReport& report) {
   for (const TestResult& test : report.tests) tests.push_back(gradescope_test(test));
   j["tests"] = tests;
   j["extra_data"] = {{"seed", report.seed}, {"grader_error", report.grader_error}};
+  if (!report.staff_notes.empty()) {
+    json notes = json::array();
+    for (const std::string& n : report.staff_notes) notes.push_back(sanitize_utf8(n));
+    j["extra_data"]["staff_notes"] = notes;
+  }
   return j;
 }
 
@@ -593,6 +598,10 @@ void print_terminal(const GradeReport& report, std::ostream& out,
     if (test_replaced) out << "      " << p.yellow << kNonFiniteNote << p.reset << '\n';
   }
   if (replaced) out << p.yellow << kNonFiniteNote << p.reset << '\n';
+  if (options.show_hidden && !report.staff_notes.empty()) {
+    out << '\n' << p.yellow << "Notes for staff:" << p.reset << '\n';
+    for (const std::string& n : report.staff_notes) out << "  - " << sanitize_utf8(n) << '\n';
+  }
 
   out << '\n' << p.green << passed << " passed" << p.reset << ", "
       << (failed > 0 ? p.red : std::string()) << failed << " failed"

@@ -26,6 +26,22 @@ std::string short_value(const json& v) {
   return s;
 }
 
+/// Edit distance, for "did you mean" on a misspelt field.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
 /// Validates one JSON object: only known keys, typed getters with messages naming file and path.
 class ObjectReader {
  public:
@@ -34,8 +50,16 @@ class ObjectReader {
     if (!obj.is_object()) fail(path_.empty() ? "the file" : path_, "must be a JSON object", obj, "");
     for (const auto& [key, value] : obj.items()) {
       if (allowed.count(key) == 0) {
-        std::string known;
-        for (const auto& k : allowed) known += (known.empty() ? "" : ", ") + k;
+        std::string known, closest;
+        std::size_t best = 3;  // suggest only near misses
+        for (const auto& k : allowed) {
+          known += (known.empty() ? "" : ", ") + k;
+          if (const std::size_t d = edit_distance(key, k); d < best) {
+            best = d;
+            closest = k;
+          }
+        }
+        if (!closest.empty()) fail(field(key), "is not a known field", value, "did you mean \"" + closest + "\"?");
         fail(field(key), "is not a known field", value, "remove it, or use one of: " + known);
       }
     }
@@ -331,9 +355,14 @@ ProblemSpec load_problem(const std::filesystem::path& file) {
     p.limits.wall_seconds = l.number("wall_seconds", false, p.limits.wall_seconds, 0.0, 3600, true, "");
     p.limits.memory_mb = static_cast<std::uint64_t>(l.integer("memory_mb", false, 1024, 16, 65536, ""));
     p.limits.output_kb = static_cast<std::uint64_t>(l.integer("output_kb", false, 64, 1, 65536, ""));
-    if (p.limits.wall_seconds < p.limits.cpu_seconds)
-      l.fail("limits.wall_seconds", "must be at least cpu_seconds (" + std::to_string(p.limits.cpu_seconds) + ")",
-             r.at("limits").at("wall_seconds"), "raise wall_seconds or lower cpu_seconds");
+    if (p.limits.wall_seconds < p.limits.cpu_seconds) {
+      // wall_seconds may be absent: then its default is what falls short of the cpu_seconds given.
+      const bool given = l.has("wall_seconds");
+      l.fail("limits.wall_seconds",
+             std::string(given ? "" : "(the default) ") + "must be at least cpu_seconds (" +
+                 std::to_string(p.limits.cpu_seconds) + ")",
+             given ? l.at("wall_seconds") : json(p.limits.wall_seconds), "raise wall_seconds or lower cpu_seconds");
+    }
   }
   if (!r.has("cases")) r.fail_missing("cases", "give at least one case");
   const json& cases = r.at("cases");
@@ -388,15 +417,18 @@ std::vector<SpecIssue> validate_problems(const std::filesystem::path& dir) {
 }
 
 std::optional<std::string> visible_spec_text(const ProblemSpec& spec) {
-  if (spec.visibility != Visibility::visible) return std::nullopt;
+  // A case is visible when its own visibility, or else the problem's, is "visible".
   json j = parse_json_file(spec.file);
   json kept = json::array();
-  for (const auto& c : j.at("cases")) {
-    const auto v = c.contains("visibility") ? parse_visibility(c.at("visibility").get<std::string>()) : std::nullopt;
-    if (!v || *v == Visibility::visible) kept.push_back(c);
+  for (std::size_t i = 0; i < spec.cases.size(); ++i) {
+    if (spec.cases[i].visibility.value_or(spec.visibility) != Visibility::visible) continue;
+    json c = j.at("cases").at(i);
+    c.erase("visibility");
+    kept.push_back(std::move(c));
   }
   if (kept.empty()) return std::nullopt;
   j["cases"] = kept;
+  j["visibility"] = "visible";
   return j.dump(2) + "\n";
 }
 

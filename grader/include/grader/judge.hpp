@@ -36,6 +36,7 @@ struct TaskVerdict {
   std::string message;    ///< what was wrong: input, entry, expected, got, errors
   std::string diagnosis;  ///< the likely mistake, when known
   bool not_implemented = false;  ///< the submission said "not implemented yet"
+  std::string oracle_note;       ///< for staff: the two oracles disagreed on this task (a bad case, not the student)
 };
 
 /// Judges one task of a plan.

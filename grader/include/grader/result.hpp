@@ -27,6 +27,7 @@ struct CaseResult {
   std::string message;     ///< for the student: what happened (input, entry, expected, got, errors)
   std::string diagnosis;   ///< the likely mistake when it is a known one, else empty
   bool not_implemented = false;  ///< every failing check said "not implemented yet"
+  std::string oracle_note;       ///< for staff: finite differences and the reference disagreed (a bad case)
 };
 
 /// One problem graded: one entry of Gradescope's tests[].
@@ -56,6 +57,7 @@ struct GradeReport {
   std::vector<TestResult> tests;   ///< one per problem, then "compilation" when the build failed
   std::uint64_t seed = 0;          ///< the seed every random case was drawn from
   bool grader_error = false;       ///< true when the grader itself failed (the output says why)
+  std::vector<std::string> staff_notes;  ///< for instructors only (never in students' output): suspicious cases
 };
 
 }  // namespace grader

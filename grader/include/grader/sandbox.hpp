@@ -43,8 +43,10 @@ struct RunRequest {
   /// Written to the child's stdin, which is then closed.
   std::string stdin_data;
   /// The child's working directory and the only place it may write. When the
-  /// grader runs as root the child runs as user nobody, and this directory is
-  /// handed to nobody (chown) unless it is a sticky world-writable directory.
+  /// grader runs as root the child runs as an unprivileged uid of its own, this
+  /// folder is lent to that uid (chown) during the run, and what the child
+  /// created in it belongs to the grader afterwards; its parent folders must
+  /// be o+x. One run at a time per scratch dir.
   std::filesystem::path scratch_dir;
   /// Extra paths the child may read (bound read-only under bubblewrap).
   std::vector<std::filesystem::path> read_only;
@@ -52,7 +54,8 @@ struct RunRequest {
   Limits limits;
   /// Isolation to use.
   SandboxMode mode = SandboxMode::automatic;
-  /// KEY=VALUE entries; the child's environment is otherwise empty.
+  /// KEY=VALUE entries; the child's environment is otherwise empty but for
+  /// PWD=<scratch_dir>, which bubblewrap always sets.
   std::vector<std::string> env;
   /// Use a pids cgroup (exact process accounting and killing) when the host
   /// lets the grader create one; off only to exercise the fallback.

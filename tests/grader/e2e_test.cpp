@@ -1,0 +1,215 @@
+// End to end: `grader grade` on the fixture submissions of
+// tests/fixtures/submissions, each with its expected score and messages, and
+// every results file checked against the Gradescope format.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "grader/fsutil.hpp"
+#include "grader/report.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const fs::path source_dir = ADC_SOURCE_DIR;
+const fs::path binary_dir = ADC_BINARY_DIR;
+
+/// A fresh folder under the build tree, removed at the end of the test.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name) : path_(binary_dir / "e2e-tmp" / name) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+/// problems/ with short limits, so that hanging fixtures stay quick.
+fs::path quick_problems(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& e : fs::directory_iterator(source_dir / "problems")) {
+    if (e.path().extension() != ".json") continue;
+    json spec = json::parse(grader::read_file(e.path()));
+    spec["limits"] = {{"cpu_seconds", 2}, {"wall_seconds", 3}};
+    grader::write_file_atomically(dir / e.path().filename(), spec.dump(2));
+  }
+  return dir;
+}
+
+/// Copies base/include and base/src, then applies the fixture's edits.
+void materialize(const json& fixture, const fs::path& out) {
+  const fs::path base = source_dir / fixture.at("base").get<std::string>();
+  for (const char* sub : {"include", "src"})
+    fs::copy(base / sub, out / sub, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  for (const json& edit : fixture.at("edits")) {
+    const fs::path file = out / edit.at("file").get<std::string>();
+    std::string text = grader::read_file(file);
+    const std::string find = edit.at("find").get<std::string>();
+    const auto at = text.find(find);
+    ASSERT_NE(at, std::string::npos) << "fixture edit not found in " << file << ": " << find;
+    ASSERT_EQ(text.find(find, at + 1), std::string::npos) << "fixture edit is ambiguous in " << file;
+    text.replace(at, find.size(), edit.at("replace").get<std::string>());
+    grader::write_file_atomically(file, text);
+  }
+}
+
+struct GradeRun {
+  int exit_code = -1;
+  json results;
+  std::string junit;
+  std::string stdout_text;
+};
+
+GradeRun run_grader(const fs::path& submission, const fs::path& problems, const fs::path& work) {
+  const fs::path results = work / "results.json", junit = work / "junit.xml", out = work / "stdout.txt";
+  const std::string cmd = "ADC_CACHE_DIR='" + (binary_dir / "test-cache").string() + "' '" +
+                          (binary_dir / "bin" / "grader").string() + "' grade '" + submission.string() +
+                          "' --out '" + results.string() + "' --junit '" + junit.string() + "' --problems '" +
+                          problems.string() + "' -q > '" + out.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  GradeRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.stdout_text = grader::read_file(out);
+  if (fs::exists(results)) run.results = json::parse(grader::read_file(results));
+  if (fs::exists(junit)) run.junit = grader::read_file(junit);
+  return run;
+}
+
+/// Points earned and available over every test of a problem (visible and hidden parts).
+std::pair<double, double> problem_points(const json& results, const std::string& title) {
+  double score = 0, max = 0;
+  for (const json& t : results.at("tests")) {
+    const std::string name = t.at("name").get<std::string>();
+    if (name == title || name == title + " (hidden cases)") {
+      score += t.at("score").get<double>();
+      max += t.at("max_score").get<double>();
+    }
+  }
+  return {score, max};
+}
+
+std::string title_of(const std::string& problem_id) {
+  const json spec = json::parse(grader::read_file(source_dir / "problems" / (problem_id + ".json")));
+  return spec.at("title").get<std::string>();
+}
+
+std::vector<std::string> fixture_names() {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(source_dir / "tests" / "fixtures" / "submissions"))
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class FixtureGrade : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FixtureGrade, GetsItsExpectedScoreAndMessages) {
+  const json fixture =
+      json::parse(grader::read_file(source_dir / "tests" / "fixtures" / "submissions" / (GetParam() + ".json")));
+  const json& expect = fixture.at("expect");
+  TempDir work(GetParam());
+  const fs::path submission = work.path() / "submission";
+  fs::create_directories(submission);
+  materialize(fixture, submission);
+  if (HasFatalFailure()) return;
+  const GradeRun run = run_grader(submission, quick_problems(work.path() / "problems"), work.path());
+
+  EXPECT_EQ(run.exit_code, expect.at("exit_code").get<int>()) << run.stdout_text;
+  ASSERT_TRUE(run.results.is_object()) << "no results file; grader said:\n" << run.stdout_text;
+  const auto violations = grader::validate_gradescope_json(run.results);
+  EXPECT_TRUE(violations.empty()) << violations.front();
+  EXPECT_NE(run.junit.find("<testsuites"), std::string::npos);
+
+  const double score = run.results.at("score").get<double>();
+  if (expect.contains("score")) {
+    EXPECT_NEAR(score, expect.at("score").get<double>(), 0.01) << run.stdout_text;
+  } else {
+    EXPECT_LT(score, 100.0) << "a broken submission must lose points";
+  }
+  for (const json& id : expect.value("full", json::array())) {
+    const auto [got, max] = problem_points(run.results, title_of(id.get<std::string>()));
+    EXPECT_GT(max, 0.0) << id;
+    EXPECT_NEAR(got, max, 1e-9) << id << " should keep every point\n" << run.stdout_text;
+  }
+  for (const json& id : expect.value("zero", json::array())) {
+    const auto [got, max] = problem_points(run.results, title_of(id.get<std::string>()));
+    EXPECT_EQ(got, 0.0) << id << " should get nothing\n" << run.stdout_text;
+  }
+  const std::string text = run.results.dump(-1, ' ', false, json::error_handler_t::replace);
+  for (const json& m : expect.value("messages", json::array())) {
+    // Compare against the dumped JSON: escape the expected text the same way.
+    const std::string escaped = json(m.get<std::string>()).dump();
+    EXPECT_NE(text.find(escaped.substr(1, escaped.size() - 2)), std::string::npos)
+        << "missing message: " << m << "\n" << run.stdout_text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureGrade, ::testing::ValuesIn(fixture_names()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name;
+                           bool upper = true;
+                           for (char c : param_info.param) {
+                             if (c == '_') {
+                               upper = true;
+                               continue;
+                             }
+                             name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+                             upper = false;
+                           }
+                           return name;
+                         });
+
+TEST(GradeCommand, WritesAValidResultsFileWhenTheSubmissionIsMissing) {
+  TempDir work("missing-submission");
+  const GradeRun run = run_grader(work.path() / "no-such-folder", source_dir / "problems", work.path());
+  EXPECT_EQ(run.exit_code, 3);
+  ASSERT_TRUE(run.results.is_object());
+  EXPECT_TRUE(grader::validate_gradescope_json(run.results).empty());
+  EXPECT_EQ(run.results.at("score").get<double>(), 0.0);
+  EXPECT_NE(run.results.at("output").get<std::string>().find("no-such-folder"), std::string::npos);
+}
+
+TEST(GradeCommand, WritesAValidResultsFileWhenASpecIsBroken) {
+  TempDir work("broken-spec");
+  fs::create_directories(work.path() / "problems");
+  grader::write_file_atomically(work.path() / "problems" / "bad.json",
+                                R"({"id": "bad", "title": "t", "points": -1, "kind": "vjp_add", "cases": []})");
+  const GradeRun run = run_grader(source_dir / "reference", work.path() / "problems", work.path());
+  EXPECT_EQ(run.exit_code, 3);
+  ASSERT_TRUE(run.results.is_object());
+  EXPECT_TRUE(grader::validate_gradescope_json(run.results).empty());
+  EXPECT_NE(run.results.at("output").get<std::string>().find("\"points\""), std::string::npos);
+}
+
+TEST(GradeCommand, SameSubmissionGetsTheSameResultsEveryTime) {
+  TempDir work("repeat");
+  const fs::path problems = quick_problems(work.path() / "problems");
+  const GradeRun a = run_grader(source_dir / "reference", problems, work.path());
+  json first = a.results;
+  const GradeRun b = run_grader(source_dir / "reference", problems, work.path());
+  json second = b.results;
+  ASSERT_TRUE(first.is_object() && second.is_object());
+  for (json* r : {&first, &second}) r->erase("execution_time");
+  EXPECT_EQ(first.at("score"), second.at("score"));
+  EXPECT_EQ(first.at("tests").size(), second.at("tests").size());
+  for (std::size_t i = 0; i < first.at("tests").size(); ++i)
+    EXPECT_EQ(first["tests"][i].at("output"), second["tests"][i].at("output"));
+  EXPECT_TRUE(first.contains("extra_data"));
+}
+
+}  // namespace
