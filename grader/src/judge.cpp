@@ -97,10 +97,13 @@ std::string generic_diagnosis(const Vec& got, const Vec& want, const Tolerance& 
   bool all_zero = true;
   for (double g : got) all_zero = all_zero && g == 0.0;
   if (all_zero) return "the result is all zeros: nothing was propagated (a rule that drops the tangent/adjoint?)";
-  // A constant factor: got = c·want for one c != 1.
+  // A constant factor: got = c·want for one c != 1. With fewer than two
+  // nonzero entries any wrong value is "a factor", which says nothing.
+  std::size_t nonzero = 0;
+  for (double w : want) nonzero += std::fabs(w) > tol.absolute ? 1 : 0;
   std::size_t k = 0;
   while (k < want.size() && std::fabs(want[k]) <= tol.absolute) ++k;
-  if (k < want.size() && std::isfinite(got[k])) {
+  if (nonzero >= 2 && k < want.size() && std::isfinite(got[k])) {
     const double c = got[k] / want[k];
     Vec scaled(want.size());
     for (std::size_t i = 0; i < want.size(); ++i) scaled[i] = c * want[i];

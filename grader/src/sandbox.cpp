@@ -11,23 +11,24 @@
 //     tasks even for a fork bomb run by root, and lists every member, however
 //     it daemonized, so that all of them are killed.
 //  3. Always: resource limits (CPU, address space, file size, open files,
-//     core dumps, processes), a new session, the uid/gid of user nobody when
-//     the grader is root (so RLIMIT_NPROC applies and the child owns no file),
-//     no_new_privs, and a sweep of /proc that kills the session's processes and
-//     the descendants the grader adopted as child subreaper.
+//     core dumps, processes), a new session, no_new_privs, an unprivileged
+//     uid/gid of the run's own when the grader is root (so RLIMIT_NPROC counts
+//     exactly this run's processes and the child owns nothing but its scratch
+//     dir), and a sweep of /proc that kills the session's processes and every
+//     descendant the grader adopted as child subreaper.
 //
-// What is lost without bubblewrap (SandboxMode::rlimits_only or bubblewrap
-// unusable): no network isolation (the child can connect anywhere, including
-// 127.0.0.1), the whole file system is visible with the permissions of user
-// nobody (or of the grader's user when the grader is not root: then it can also
-// write wherever that user can), other processes are visible in /proc and can
-// be signalled when they share the uid, and /tmp is the host's. Without a
-// cgroup the process cap is RLIMIT_NPROC, which counts all processes of the uid
-// (we add the current count) and does not bind root. Without both, a
-// descendant that escapes the session is found only through the subreaper,
-// which is process-wide: concurrent runs share it, so a stray orphan of one
-// run may be killed by the sweep of another, and orphans of the grader's other
-// children are adopted (and reaped only if they look like sandbox processes).
+// What is lost without bubblewrap (SandboxMode::rlimits_only, or automatic
+// when bubblewrap is unusable): no network isolation (the child can connect
+// anywhere, including 127.0.0.1); the whole file system is visible, with the
+// permissions of "others" (or of the grader's user when the grader is not
+// root: then the child can also write wherever that user can); other
+// processes are visible in /proc; /tmp is the host's, without a size cap.
+// Without a cgroup the task cap is RLIMIT_NPROC, which counts every process of
+// the uid (we add the current count) and does not bind root. The subreaper is
+// process-wide: orphans of the grader's other children are adopted too (and
+// reaped only when they look like sandbox processes), and when the grader is
+// not root, so that all runs share its uid, a stray orphan of one run may be
+// killed by the sweep of a concurrent one.
 
 #include "grader/sandbox.hpp"
 
@@ -68,8 +69,12 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr uid_t nobody_uid = 65534;
-constexpr gid_t nobody_gid = 65534;
+// When the grader is root, each run gets a uid (and the same gid) of its own,
+// far above any real account: RLIMIT_NPROC then counts exactly this run's
+// processes (user nobody's count would include every concurrent sandbox and
+// daemon), and a stray orphan is told apart from other runs' by its uid alone.
+constexpr uid_t run_uid_base = 1600000000;
+constexpr uid_t run_uid_slots = 1000;
 constexpr const char* bwrap_path = "/usr/bin/bwrap";
 // bwrap's monitor process and the pid-1 reaper of its namespace are tasks of
 // the sandbox too; the child's own budget should not pay for them.
@@ -203,6 +208,21 @@ std::size_t count_processes_of(uid_t uid) {
       std::count_if(processes.begin(), processes.end(), [uid](const ProcEntry& p) { return p.uid == uid; }));
 }
 
+// A run uid no process uses now; the grader's pid picks the block, so that
+// concurrent graders do not meet, and a counter the slot within it.
+uid_t pick_run_uid() {
+  static std::atomic<uid_t> counter{0};
+  const auto processes = list_processes();
+  const uid_t block = run_uid_base + static_cast<uid_t>(::getpid() % 100000) * run_uid_slots;
+  for (uid_t attempt = 0; attempt < run_uid_slots; ++attempt) {
+    const uid_t uid = block + counter.fetch_add(1) % run_uid_slots;
+    if (std::none_of(processes.begin(), processes.end(), [uid](const ProcEntry& p) { return p.uid == uid; }))
+      return uid;
+  }
+  throw GraderError("sandbox: all " + std::to_string(run_uid_slots) + " uids from " + std::to_string(block) +
+                    " are in use by processes; kill leftover sandbox processes");
+}
+
 // Roots of the runs in flight in this process: a sweep must not take another
 // run's child for a stray.
 std::mutex live_roots_mutex;
@@ -325,7 +345,7 @@ class PidsCgroup {
 // Killing every process of a run.
 
 struct StrayRule {
-  bool by_uid = false;  // true: the sandbox runs as its own uid (nobody)
+  bool by_uid = false;  // true: the sandbox runs as a uid of its own
   uid_t uid = 0;
   pid_t grader_session = 0;
 
@@ -335,10 +355,14 @@ struct StrayRule {
   bool matches(const ProcEntry& p) const { return by_uid ? p.uid == uid : p.session != grader_session; }
 };
 
+double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
+
 // Kills root's session, the cgroup and every descendant of root or of a stray
-// orphan we adopted, until none is alive; reaps what became our child. Root
-// itself stays a zombie so its pid (and process group) cannot be reused before.
-void kill_sandbox(pid_t root, const PidsCgroup* cgroup, const StrayRule& strays) {
+// orphan we adopted, until none is alive; reaps what became our child and
+// returns the CPU seconds of those. Root itself stays a zombie so its pid (and
+// process group) cannot be reused before.
+double kill_sandbox(pid_t root, const PidsCgroup* cgroup, const StrayRule& strays) {
+  double reaped_cpu = 0;
   ::kill(-root, SIGKILL);
   ::kill(root, SIGKILL);
   if (cgroup != nullptr) cgroup->kill_all();
@@ -363,9 +387,14 @@ void kill_sandbox(pid_t root, const PidsCgroup* cgroup, const StrayRule& strays)
         ::kill(p.pid, SIGKILL);
         alive = true;
       }
-      if (p.ppid == self && ::waitpid(p.pid, nullptr, WNOHANG) == 0) alive = true;
+      if (p.ppid == self) {
+        rusage usage{};
+        const pid_t reaped = ::wait4(p.pid, nullptr, WNOHANG, &usage);
+        if (reaped == 0) alive = true;
+        if (reaped == p.pid) reaped_cpu += seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
+      }
     }
-    if (!alive || Clock::now() > give_up) return;
+    if (!alive || Clock::now() > give_up) return reaped_cpu;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -387,7 +416,8 @@ struct ChildPlan {
   std::vector<char*> envp;  // into env, null-terminated
   std::string chdir_to;     // empty under bubblewrap, which does --chdir
   std::string cgroup_procs;  // empty: no cgroup
-  bool drop_to_nobody = false;
+  bool drop_privileges = false;
+  uid_t uid = 0;  // when drop_privileges; also the gid
   std::vector<std::pair<int, rlim_t>> rlimits;  // soft limits; hard = soft
   rlim_t cpu_soft = 0;
   pid_t parent = 0;
@@ -464,9 +494,9 @@ int lift(int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
     if (::setrlimit(resource, &limit) != 0) child_fail(report_fd, "set the resource limits");
   }
 
-  if (plan.drop_to_nobody) {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody_gid) != 0 || ::setuid(nobody_uid) != 0)
-      child_fail(report_fd, "switch to user nobody");
+  if (plan.drop_privileges) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(plan.uid)) != 0 || ::setuid(plan.uid) != 0)
+      child_fail(report_fd, "switch to an unprivileged uid");
   }
   // Set after the uid change, which clears it; then make sure the grader did
   // not die before it took effect.
@@ -522,10 +552,12 @@ struct Capture {
   std::uint64_t* total;
   std::uint64_t cap;
 
-  // Reads what is there; false at EOF or error (the fd is then closed).
+  // Reads what is there (up to 4 MiB); false at EOF or error (the fd is then closed).
   bool pump() {
     static thread_local std::array<char, 1 << 16> buffer;
-    for (;;) {
+    // Bounded, so that a writer as fast as we read cannot keep us from the
+    // other pipes and from the clock.
+    for (int round = 0; round < 64; ++round) {
       const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
@@ -542,6 +574,7 @@ struct Capture {
       // A short read means the pipe is empty for now; let poll say when more comes.
       if (got < buffer.size()) return true;
     }
+    return true;
   }
 };
 
@@ -564,8 +597,6 @@ int milliseconds_until(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() + 1;
   return static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
 }
-
-double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
 
 // ---------------------------------------------------------------------------
 // Request checks and the command line.
@@ -607,36 +638,65 @@ void validate(const RunRequest& request) {
   at_least("open_files", l.open_files, 4);
 }
 
-// When the child runs as nobody, it must be able to walk down to its folders;
-// a folder under /root would otherwise fail later with a vague message.
-void check_reachable_by_nobody(const fs::path& path, const std::string& field) {
+// When the child runs as a uid of its own, it must be able to walk down to its
+// folders as "others"; a folder under /root would otherwise fail later with a
+// vague message.
+void check_reachable_by_others(const fs::path& path, const std::string& field) {
   fs::path walked;
   for (const auto& part : fs::absolute(path).parent_path()) {
     walked /= part;
     struct stat info {};
-    if (::stat(walked.c_str(), &info) != 0) continue;
-    const bool others = (info.st_mode & S_IXOTH) != 0;
-    const bool owner = info.st_uid == nobody_uid && (info.st_mode & S_IXUSR) != 0;
-    const bool group = info.st_gid == nobody_gid && (info.st_mode & S_IXGRP) != 0;
-    if (!others && !owner && !group)
-      throw GraderError(field + " \"" + path.string() + "\" is not reachable by user nobody, who runs the child " +
-                        "because the grader runs as root: folder \"" + walked.string() +
+    if (::stat(walked.c_str(), &info) == 0 && (info.st_mode & S_IXOTH) == 0)
+      throw GraderError(field + " \"" + path.string() + "\" is not reachable by the unprivileged uid that runs " +
+                        "the child because the grader runs as root: folder \"" + walked.string() +
                         "\" lacks o+x; use a folder under /tmp or chmod o+x its parents");
   }
 }
 
-// Root's child runs as nobody, so its scratch dir must be nobody's. A shared
-// sticky folder such as /tmp is already writable and must not change owner.
-void hand_scratch_to_nobody(const fs::path& scratch) {
-  struct stat info {};
-  if (::stat(scratch.c_str(), &info) != 0)
-    throw GraderError("RunRequest.scratch_dir \"" + scratch.string() + "\": " + errno_text(errno));
-  if (info.st_uid == nobody_uid) return;
-  if ((info.st_mode & S_ISVTX) != 0 && (info.st_mode & S_IWOTH) != 0) return;
-  if (::chown(scratch.c_str(), nobody_uid, nobody_gid) != 0)
-    throw GraderError("RunRequest.scratch_dir \"" + scratch.string() +
-                      "\" cannot be handed to user nobody (chown): " + errno_text(errno));
-}
+// Root's child runs as a uid of its own, so its scratch dir is lent to that
+// uid (chown of the folder itself) for the run. Afterwards the folder gets its
+// owner back and whatever the child created there becomes the grader's, so no
+// file of a vanished uid stays behind and a wrongly given folder is not left
+// changed. A shared sticky folder such as /tmp is writable already and is not
+// touched (what the child creates there stays its uid's). The child can create, rename and delete entries in the folder but
+// cannot rewrite the grader's files in place.
+class ScratchLoan {
+ public:
+  ScratchLoan(const fs::path& scratch, uid_t uid) : scratch_(scratch), uid_(uid) {
+    struct stat info {};
+    if (::stat(scratch_.c_str(), &info) != 0)
+      throw GraderError("RunRequest.scratch_dir \"" + scratch_.string() + "\": " + errno_text(errno));
+    if ((info.st_mode & S_ISVTX) != 0 && (info.st_mode & S_IWOTH) != 0) return;
+    if (::chown(scratch_.c_str(), uid_, static_cast<gid_t>(uid_)) != 0)
+      throw GraderError("RunRequest.scratch_dir \"" + scratch_.string() +
+                        "\" cannot be lent to the sandbox's uid (chown): " + errno_text(errno));
+    lent_ = true;
+    old_uid_ = info.st_uid;
+    old_gid_ = info.st_gid;
+  }
+  ScratchLoan(const ScratchLoan&) = delete;
+  ScratchLoan& operator=(const ScratchLoan&) = delete;
+  ~ScratchLoan() {
+    // Every process of the run is dead by now: nothing can swap entries under
+    // us. A sticky folder is not walked: it may be as large as the host's /tmp.
+    if (!lent_) return;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(scratch_, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      struct stat entry {};
+      if (::lstat(it->path().c_str(), &entry) == 0 && entry.st_uid == uid_)
+        if (::lchown(it->path().c_str(), ::geteuid(), ::getegid()) != 0) continue;
+    }
+    if (::chown(scratch_.c_str(), old_uid_, old_gid_) != 0) return;
+  }
+
+ private:
+  fs::path scratch_;
+  uid_t uid_;
+  bool lent_ = false;
+  uid_t old_uid_ = 0;
+  gid_t old_gid_ = 0;
+};
 
 std::vector<std::string> bubblewrap_args(const RunRequest& request, const fs::path& scratch) {
   std::vector<std::string> args = {bwrap_path, "--unshare-all", "--unshare-user", "--disable-userns",
@@ -667,7 +727,9 @@ std::vector<std::string> bubblewrap_args(const RunRequest& request, const fs::pa
   // it lies inside one of them; the executable last, read-only.
   args.insert(args.end(), {"--bind", scratch.string(), scratch.string()});
   args.insert(args.end(), {"--ro-bind", request.argv[0], request.argv[0]});
-  args.insert(args.end(), {"--chdir", scratch.string(), "--clearenv"});
+  // The sandbox's root is a tmpfs holding the mount points; read-only, so that
+  // only the scratch dir and /tmp take writes.
+  args.insert(args.end(), {"--remount-ro", "/", "--chdir", scratch.string(), "--clearenv"});
   for (const auto& entry : request.env) {
     const auto equals = entry.find('=');
     args.insert(args.end(), {"--setenv", entry.substr(0, equals), entry.substr(equals + 1)});
@@ -697,22 +759,27 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   if (!S_ISREG(exe_info.st_mode)) return start_failed(outcome, "cannot run \"" + exe + "\": not a regular file");
 
   const fs::path scratch = fs::absolute(request.scratch_dir);
-  const bool drop_to_nobody = ::geteuid() == 0;
-  if (drop_to_nobody) {
-    check_reachable_by_nobody(scratch, "RunRequest.scratch_dir");
+  const bool drop_privileges = ::geteuid() == 0;
+  const uid_t child_uid = drop_privileges ? pick_run_uid() : ::getuid();
+  std::optional<ScratchLoan> scratch_loan;
+  if (drop_privileges) {
+    check_reachable_by_others(scratch, "RunRequest.scratch_dir");
     for (std::size_t i = 0; i < request.read_only.size(); ++i)
-      check_reachable_by_nobody(request.read_only[i], "RunRequest.read_only[" + std::to_string(i) + "]");
-    hand_scratch_to_nobody(scratch);
+      check_reachable_by_others(request.read_only[i], "RunRequest.read_only[" + std::to_string(i) + "]");
+    scratch_loan.emplace(scratch, child_uid);
   }
 
   const std::uint64_t extra_tasks = use_bubblewrap ? bwrap_extra_tasks : 0;
   std::unique_ptr<PidsCgroup> cgroup;
   if (request.pids_cgroup) cgroup = PidsCgroup::create(limits.processes + extra_tasks);
-  if (!use_bubblewrap && !cgroup) become_subreaper();
+  // Always: bwrap's monitor exits before reaping the pid-1 of its namespace,
+  // whose CPU time (with the child's) we only get by reaping it ourselves.
+  become_subreaper();
 
   ChildPlan plan;
   plan.parent = ::getpid();
-  plan.drop_to_nobody = drop_to_nobody;
+  plan.drop_privileges = drop_privileges;
+  plan.uid = child_uid;
   if (cgroup) plan.cgroup_procs = cgroup->procs_file();
   if (use_bubblewrap) {
     plan.exec_path = bwrap_path;
@@ -720,11 +787,14 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   } else {
     plan.exec_path = exe;
     plan.args = request.argv;
-    plan.env = request.env;
+    // bwrap always sets PWD to the working dir; do the same so that both
+    // modes give the child one environment.
+    for (const auto& entry : request.env)
+      if (entry.rfind("PWD=", 0) != 0) plan.env.push_back(entry);
+    plan.env.push_back("PWD=" + scratch.string());
     plan.chdir_to = scratch.string();
   }
   plan.seal();
-  const uid_t child_uid = drop_to_nobody ? nobody_uid : ::getuid();
   // RLIMIT_NPROC counts every process of the uid, not only ours.
   const auto nproc = static_cast<rlim_t>(limits.processes + extra_tasks + count_processes_of(child_uid));
   plan.cpu_soft = static_cast<rlim_t>(std::ceil(limits.cpu_seconds));
@@ -752,8 +822,8 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   report.write.reset();
 
   StrayRule strays;
-  strays.by_uid = drop_to_nobody;
-  strays.uid = nobody_uid;
+  strays.by_uid = drop_privileges;
+  strays.uid = child_uid;
   strays.grader_session = ::getsid(0);
 
   // EOF on the report pipe means exec succeeded (it is close-on-exec).
@@ -766,8 +836,11 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
     kill_sandbox(pid, cgroup.get(), strays);
     ::waitpid(pid, nullptr, 0);
     std::string stage(child_error.stage, strnlen(child_error.stage, sizeof child_error.stage));
-    std::string why = "cannot " + stage + " for \"" + exe + "\": " + errno_text(child_error.error);
-    if (drop_to_nobody && child_error.error == EACCES) why += " (the child runs as user nobody)";
+    std::string why = stage == "execute" ? "cannot execute \"" + exe + "\""
+                                         : "cannot " + stage + " to run \"" + exe + "\"";
+    why += ": " + errno_text(child_error.error);
+    if (drop_privileges && child_error.error == EACCES)
+      why += " (the child runs as an unprivileged uid: the file needs o+rx and its folders o+x)";
     return start_failed(outcome, why);
   }
 
@@ -823,7 +896,7 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   const auto end = Clock::now();
   stdin_fd.reset();
 
-  kill_sandbox(pid, cgroup.get(), strays);
+  const double descendants_cpu = kill_sandbox(pid, cgroup.get(), strays);
   // Every writer is dead: the pipes hold what was written and then EOF.
   const auto drain_deadline = Clock::now() + drain_grace;
   for (;;) {
@@ -841,7 +914,7 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   outcome.wall_seconds = std::chrono::duration<double>(end - start).count();
-  outcome.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
+  outcome.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime) + descendants_cpu;
 
   if (timed_out) {
     outcome.termination = Termination::wall_limit;

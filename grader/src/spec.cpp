@@ -360,7 +360,7 @@ ProblemSpec load_problem(const std::filesystem::path& file) {
       const bool given = l.has("wall_seconds");
       l.fail("limits.wall_seconds",
              std::string(given ? "" : "(the default) ") + "must be at least cpu_seconds (" +
-                 std::to_string(p.limits.cpu_seconds) + ")",
+                 short_value(json(p.limits.cpu_seconds)) + ")",
              given ? l.at("wall_seconds") : json(p.limits.wall_seconds), "raise wall_seconds or lower cpu_seconds");
     }
   }

@@ -128,7 +128,8 @@ Dual sqrt(Dual a) {
 
 Dual pow(Dual a, double p) {
   // BEGIN SOLUTION "forward mode: pow with a constant exponent"
-  return {std::pow(a.value, p), p * std::pow(a.value, p - 1.0) * a.tangent};
+  // p = 0 is a constant function: derivative 0, also at a = 0 where p·a^(p-1) is 0·inf.
+  return {std::pow(a.value, p), p == 0.0 ? 0.0 : p * std::pow(a.value, p - 1.0) * a.tangent};
   // END SOLUTION
 }
 

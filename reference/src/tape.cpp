@@ -265,7 +265,8 @@ Var sqrt(Var a) {
 Var pow(Var a, double p) {
   Tape& t = tape_of(a);
   // BEGIN SOLUTION "reverse mode: local partial of pow with a constant exponent"
-  return t.record(std::pow(a.value(), p), a, p * std::pow(a.value(), p - 1.0));
+  // p = 0 is a constant function: derivative 0, also at a = 0 where p·a^(p-1) is 0·inf.
+  return t.record(std::pow(a.value(), p), a, p == 0.0 ? 0.0 : p * std::pow(a.value(), p - 1.0));
   // END SOLUTION
 }
 

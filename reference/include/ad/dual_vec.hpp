@@ -130,7 +130,7 @@ inline DualVec<N> sqrt(const DualVec<N>& a) {
 }
 template <std::size_t N>
 inline DualVec<N> pow(const DualVec<N>& a, double p) {
-  return detail::chain1(std::pow(a.value, p), p * std::pow(a.value, p - 1.0), a);
+  return detail::chain1(std::pow(a.value, p), p == 0.0 ? 0.0 : p * std::pow(a.value, p - 1.0), a);
 }
 template <std::size_t N>
 inline DualVec<N> pow(const DualVec<N>& a, const DualVec<N>& b) {
