@@ -405,13 +405,21 @@ TEST(SandboxIsolation, WritesOutsideScratchDoNotReachTheHost) {
   skip_without_bubblewrap();
   TempDir dir;
   const std::string token = unique_token();
+  // The system is read-only inside: a write there fails outright.
+  const fs::path in_system = fs::path("/usr") / ("sandbox-escape-" + token);
+  // The build tree and the host's /tmp are not writable either; a build tree
+  // under /tmp may show up inside on the sandbox's private tmpfs (its folders
+  // are made for the executable's read-only bind), so what matters is that
+  // nothing reaches the host.
   const fs::path in_project = fs::path(ADC_BINARY_DIR) / ("sandbox-escape-" + token);
   const fs::path in_host_tmp = fs::path("/tmp") / ("sandbox-escape-" + token);
+  const RunOutcome system = grader::run_sandboxed(victim(dir.path(), {"write_file", in_system.string()}));
   const RunOutcome project = grader::run_sandboxed(victim(dir.path(), {"write_file", in_project.string()}));
   const RunOutcome host_tmp = grader::run_sandboxed(victim(dir.path(), {"write_file", in_host_tmp.string()}));
-  EXPECT_TRUE(project.bubblewrap);
-  EXPECT_EQ(project.out.rfind("error:", 0), 0u) << project.out;
-  EXPECT_FALSE(fs::exists(in_project));
+  EXPECT_TRUE(system.bubblewrap);
+  EXPECT_EQ(system.out.rfind("error:", 0), 0u) << system.out;
+  EXPECT_FALSE(fs::exists(in_system));
+  EXPECT_FALSE(fs::exists(in_project)) << project.out;
   EXPECT_FALSE(fs::exists(in_host_tmp)) << host_tmp.out;
 }
 
