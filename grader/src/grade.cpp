@@ -165,6 +165,8 @@ GradeReport grade_submission(const GradeOptions& options) {
   GradeReport report;
   report.submission = options.submission.string();
   report.seed = options.seed;
+  if (options.visible_only)
+    report.output = "Only the visible tests ran; the hidden ones are graded after you submit.\n";
 
   say("building " + options.submission.string());
   const BuildResult build = build_probe(options.submission, options.installation, options.sandbox);

@@ -159,6 +159,106 @@ Vec fd_gradient(const Expression& f, const Vec& p) {
   return g;
 }
 
+/// A dual number whose rule for one unary function forgets the chain rule:
+/// it returns f'(u) as the tangent instead of f'(u)·u', the classic mistake.
+/// Evaluating a spec's expression with it predicts what such a submission
+/// returns, so the judge can name the function.
+struct ChainlessDual {
+  double value = 0.0;
+  double tangent = 0.0;
+  ChainlessDual() = default;
+  ChainlessDual(double v, double t = 0.0) : value(v), tangent(t) {}  // NOLINT: implicit, as ad::Dual
+  static ExprOp& broken() {
+    static thread_local ExprOp op = ExprOp::sin;
+    return op;
+  }
+  /// The unary rule: derivative d at value v, for operation op.
+  static ChainlessDual unary(ExprOp op, double v, double d, const ChainlessDual& a) {
+    return {v, broken() == op ? d : d * a.tangent};
+  }
+};
+ChainlessDual operator+(const ChainlessDual& a, const ChainlessDual& b) { return {a.value + b.value, a.tangent + b.tangent}; }
+ChainlessDual operator-(const ChainlessDual& a, const ChainlessDual& b) { return {a.value - b.value, a.tangent - b.tangent}; }
+ChainlessDual operator*(const ChainlessDual& a, const ChainlessDual& b) {
+  return {a.value * b.value, a.tangent * b.value + a.value * b.tangent};
+}
+ChainlessDual operator/(const ChainlessDual& a, const ChainlessDual& b) {
+  const double q = a.value / b.value;
+  return {q, (a.tangent - q * b.tangent) / b.value};
+}
+ChainlessDual operator-(const ChainlessDual& a) { return {-a.value, -a.tangent}; }
+ChainlessDual sin(const ChainlessDual& a) { return ChainlessDual::unary(ExprOp::sin, std::sin(a.value), std::cos(a.value), a); }
+ChainlessDual cos(const ChainlessDual& a) { return ChainlessDual::unary(ExprOp::cos, std::cos(a.value), -std::sin(a.value), a); }
+ChainlessDual tan(const ChainlessDual& a) {
+  const double t = std::tan(a.value);
+  return ChainlessDual::unary(ExprOp::tan, t, 1.0 + t * t, a);
+}
+ChainlessDual exp(const ChainlessDual& a) { return ChainlessDual::unary(ExprOp::exp, std::exp(a.value), std::exp(a.value), a); }
+ChainlessDual log(const ChainlessDual& a) { return ChainlessDual::unary(ExprOp::log, std::log(a.value), 1.0 / a.value, a); }
+ChainlessDual sqrt(const ChainlessDual& a) {
+  const double r = std::sqrt(a.value);
+  return ChainlessDual::unary(ExprOp::sqrt, r, 0.5 / r, a);
+}
+ChainlessDual tanh(const ChainlessDual& a) {
+  const double t = std::tanh(a.value);
+  return ChainlessDual::unary(ExprOp::tanh, t, 1.0 - t * t, a);
+}
+ChainlessDual abs(const ChainlessDual& a) {
+  return ChainlessDual::unary(ExprOp::abs, std::fabs(a.value), a.value > 0 ? 1.0 : (a.value < 0 ? -1.0 : 0.0), a);
+}
+ChainlessDual relu(const ChainlessDual& a) {
+  return ChainlessDual::unary(ExprOp::relu, a.value > 0 ? a.value : 0.0, a.value > 0 ? 1.0 : 0.0, a);
+}
+ChainlessDual pow(const ChainlessDual& a, const ChainlessDual& b) {
+  const double v = std::pow(a.value, b.value);
+  double t = b.value * std::pow(a.value, b.value - 1.0) * a.tangent;
+  if (b.tangent != 0.0) t += v * std::log(a.value) * b.tangent;
+  return {v, t};
+}
+ChainlessDual pow(const ChainlessDual& a, double p) {
+  return ChainlessDual::unary(ExprOp::pow, std::pow(a.value, p), p == 0.0 ? 0.0 : p * std::pow(a.value, p - 1.0), a);
+}
+
+/// The unary function whose rule, without the chain factor, explains `got`; or "".
+std::string chainless_function(const Expression& f, const Vec& p, const Vec& got, const Tolerance& tol) {
+  for (ExprOp op : f.operations()) {
+    if (op == ExprOp::add || op == ExprOp::sub || op == ExprOp::mul || op == ExprOp::div || op == ExprOp::neg)
+      continue;
+    ChainlessDual::broken() = op;
+    Vec g(p.size());
+    std::vector<ChainlessDual> x(p.size());
+    for (std::size_t j = 0; j < p.size(); ++j) {
+      for (std::size_t i = 0; i < p.size(); ++i) x[i] = ChainlessDual(p[i], i == j ? 1.0 : 0.0);
+      g[j] = f.evaluate(x).tangent;
+    }
+    if (all_close(got, g, tol)) return to_string(op);
+  }
+  return "";
+}
+
+/// The gradient of a backward sweep that adds the local partial alone
+/// (adjoint[a] += da) instead of da times the node's adjoint.
+Vec chainless_sweep_gradient(const Expression& f, const Vec& p) {
+  ad::Tape tape;
+  std::vector<ad::Var> x;
+  for (double v : p) x.push_back(tape.variable(v));
+  const ad::Var y = f.evaluate(x, [&](double c) { return tape.variable(c); });
+  Vec adj(tape.size(), 0.0);
+  adj[y.index()] = 1.0;
+  std::vector<bool> reached(tape.size(), false);
+  reached[y.index()] = true;
+  const auto& nodes = tape.nodes();
+  for (std::size_t i = y.index() + 1; i-- > 0;) {
+    if (!reached[i]) continue;
+    const auto& n = nodes[i];
+    if (n.a != ad::Tape::no_operand) adj[n.a] += n.da, reached[n.a] = true;
+    if (n.b != ad::Tape::no_operand) adj[n.b] += n.db, reached[n.b] = true;
+  }
+  Vec g;
+  for (const auto& xi : x) g.push_back(adj[xi.index()]);
+  return g;
+}
+
 /// The gradient a backward sweep computes when it assigns adjoints (=) instead
 /// of adding into them (+=): what a submission with that mistake returns.
 Vec overwrite_sweep_gradient(const Expression& f, const Vec& p) {
@@ -184,7 +284,8 @@ std::string gradient_entry(const Task& t, std::size_t j) {
 }
 
 /// Judges a gradient against the reference, then explains a failure.
-TaskVerdict judge_gradient(const Task& t, const std::string& label, const Vec& got, const Vec& want, const Vec& fd,
+/// `fd` (finite differences, may be null) tells an approximation from a plain mistake.
+TaskVerdict judge_gradient(const Task& t, const std::string& label, const Vec& got, const Vec& want, const Vec* fd,
                            const Tolerance& tol, const std::string& what) {
   TaskVerdict v;
   const auto m = worst_mismatch(got, want, tol);
@@ -193,7 +294,8 @@ TaskVerdict judge_gradient(const Task& t, const std::string& label, const Vec& g
     return v;
   }
   v.message = label + ": " + what + mismatch_text(gradient_entry(t, m->index), *m);
-  if (all_close(got, fd, fd_tolerance) && std::isfinite(m->got)) {
+  if (fd != nullptr) v.message += "; finite differences give " + num((*fd)[m->index]);
+  if (fd != nullptr && all_close(got, *fd, fd_tolerance) && std::isfinite(m->got)) {
     v.message += "; it matches finite differences only to about " + sci(std::fabs(m->got - m->want)) +
                  ", not to the precision of AD";
     v.diagnosis = "an approximation (finite differences?) instead of the exact derivative rule";
@@ -213,7 +315,15 @@ TaskVerdict judge_forward_gradient(const Task& t, const std::string& label, cons
                 " (the primal part of a rule is off)";
     return v;
   }
-  return judge_gradient(t, label, Vec(got.begin() + 1, got.end()), want, fd_gradient(f, t.point), tol, "");
+  const Vec grad(got.begin() + 1, got.end());
+  const Vec fd = fd_gradient(f, t.point);
+  v = judge_gradient(t, label, grad, want, &fd, tol, "");
+  if (!v.passed) {
+    if (const std::string op = chainless_function(f, t.point, grad, tol); !op.empty())
+      v.diagnosis = "missing chain-rule factor: the rule for " + op +
+                    " must multiply its derivative by the argument's tangent (d f(u) = f'(u)·du)";
+  }
+  return v;
 }
 
 TaskVerdict judge_reverse_gradient(const Task& t, const std::string& label, const Vec& got, const Tolerance& tol) {
@@ -230,21 +340,25 @@ TaskVerdict judge_reverse_gradient(const Task& t, const std::string& label, cons
   const Vec first(got.begin() + 1, got.begin() + 1 + static_cast<std::ptrdiff_t>(n));
   const Vec second(got.begin() + 1 + static_cast<std::ptrdiff_t>(n), got.begin() + 1 + 2 * static_cast<std::ptrdiff_t>(n));
   const Vec third(got.begin() + 1 + 2 * static_cast<std::ptrdiff_t>(n), got.end());
-  v = judge_gradient(t, label, first, want, fd_gradient(f, t.point), tol, "");
+  const Vec fd = fd_gradient(f, t.point);
+  v = judge_gradient(t, label, first, want, &fd, tol, "");
   if (!v.passed) {
     // The overwriting sweep is the more specific explanation: it predicts every entry exactly.
     if (all_close(first, overwrite_sweep_gradient(f, t.point), tol))
       v.diagnosis = "missing accumulation: a value used more than once keeps only one contribution; add into adjoints "
                     "with += instead of =";
+    else if (all_close(first, chainless_sweep_gradient(f, t.point), tol))
+      v.diagnosis = "missing chain-rule factor in the sweep: add the local partial times the node's adjoint "
+                    "(adjoint[a] += da * adjoint[node]), not the partial alone";
     return v;
   }
-  v = judge_gradient(t, label, second, want, want, tol, "calling backward() a second time on the same tape gives ");
+  v = judge_gradient(t, label, second, want, nullptr, tol, "calling backward() a second time on the same tape gives ");
   if (!v.passed) {
     v.diagnosis = "gradient not reset: backward() must set every adjoint to 0 before the sweep (the second sweep "
                   "added to what the first left behind)";
     return v;
   }
-  v = judge_gradient(t, label, third, want, want, tol, "after Tape::clear() and recording again, ");
+  v = judge_gradient(t, label, third, want, nullptr, tol, "after Tape::clear() and recording again, ");
   if (!v.passed) v.diagnosis = "state left over from an earlier recording; reset the adjoints at the start of backward()";
   return v;
 }

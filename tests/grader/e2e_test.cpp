@@ -75,15 +75,23 @@ struct GradeRun {
   std::string stdout_text;
 };
 
-GradeRun run_grader(const fs::path& submission, const fs::path& problems, const fs::path& work) {
-  const fs::path results = work / "results.json", junit = work / "junit.xml", out = work / "stdout.txt";
+/// Runs build/bin/grader with `args` (already quoted), stdout and stderr into `out`; returns the exit code.
+int run_command(const std::string& args, const fs::path& out) {
   const std::string cmd = "ADC_CACHE_DIR='" + (binary_dir / "test-cache").string() + "' '" +
-                          (binary_dir / "bin" / "grader").string() + "' grade '" + submission.string() +
-                          "' --out '" + results.string() + "' --junit '" + junit.string() + "' --problems '" +
-                          problems.string() + "' -q > '" + out.string() + "' 2>&1";
+                          (binary_dir / "bin" / "grader").string() + "' " + args + " > '" + out.string() + "' 2>&1";
   const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+GradeRun run_grader(const fs::path& submission, const fs::path& problems, const fs::path& work,
+                    const std::string& extra = "") {
+  const fs::path results = work / "results.json", junit = work / "junit.xml", out = work / "stdout.txt";
   GradeRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.exit_code = run_command("grade " + quoted(submission) + " --out " + quoted(results) + " --junit " +
+                                  quoted(junit) + " --problems " + quoted(problems) + " -q " + extra,
+                              out);
   run.stdout_text = grader::read_file(out);
   if (fs::exists(results)) run.results = json::parse(grader::read_file(results));
   if (fs::exists(junit)) run.junit = grader::read_file(junit);
@@ -210,6 +218,59 @@ TEST(GradeCommand, SameSubmissionGetsTheSameResultsEveryTime) {
   for (std::size_t i = 0; i < first.at("tests").size(); ++i)
     EXPECT_EQ(first["tests"][i].at("output"), second["tests"][i].at("output"));
   EXPECT_TRUE(first.contains("extra_data"));
+}
+
+TEST(GradeCommand, FailUnderTurnsALowScoreIntoExitCodeOne) {
+  TempDir work("fail-under");
+  const fs::path problems = quick_problems(work.path() / "problems");
+  EXPECT_EQ(run_grader(source_dir / "student_template", problems, work.path(), "--fail-under 50").exit_code, 1);
+  EXPECT_EQ(run_grader(source_dir / "reference", problems, work.path(), "--fail-under 100").exit_code, 0);
+}
+
+TEST(GradeCommand, UnwritableOutputPathIsAGraderErrorNamingThePath) {
+  TempDir work("unwritable");
+  const fs::path out = work.path() / "stdout.txt";
+  const int code = run_command("grade " + quoted(source_dir / "reference") + " --out /etc/passwd/results.json -q", out);
+  EXPECT_EQ(code, 3);
+  EXPECT_NE(grader::read_file(out).find("/etc/passwd/results.json"), std::string::npos);
+}
+
+TEST(CheckCommand, PassesTheReferenceAndShowsNoHiddenTest) {
+  TempDir work("check-reference");
+  const fs::path out = work.path() / "stdout.txt";
+  const int code = run_command("check " + quoted(source_dir / "reference") + " --problems " +
+                                   quoted(quick_problems(work.path() / "problems")) + " -q",
+                               out);
+  const std::string text = grader::read_file(out);
+  EXPECT_EQ(code, 0) << text;
+  EXPECT_EQ(text.find("hidden cases"), std::string::npos) << text;
+  EXPECT_EQ(text.find("[hidden]"), std::string::npos) << text;
+  EXPECT_NE(text.find("Only the visible tests ran"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no colour in a pipe";
+}
+
+TEST(CheckCommand, FailsTheUntouchedTemplate) {
+  TempDir work("check-template");
+  const fs::path out = work.path() / "stdout.txt";
+  const int code = run_command("check " + quoted(source_dir / "student_template") + " --problems " +
+                                   quoted(quick_problems(work.path() / "problems")) + " -q",
+                               out);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(grader::read_file(out).find("Not implemented yet"), std::string::npos);
+}
+
+TEST(ValidateCommand, ReportsEveryBadSpecAndExitsOne) {
+  TempDir work("validate");
+  fs::create_directories(work.path() / "problems");
+  grader::write_file_atomically(work.path() / "problems" / "a.json",
+                                R"({"id": "a", "title": "t", "points": 1, "kind": "vjp_add", "tolerence": 1, "cases": []})");
+  grader::write_file_atomically(work.path() / "problems" / "b.json", "{ not json");
+  const fs::path out = work.path() / "stdout.txt";
+  EXPECT_EQ(run_command("validate " + quoted(work.path() / "problems"), out), 1);
+  const std::string text = grader::read_file(out);
+  EXPECT_NE(text.find("a.json: \"tolerence\" is not a known field"), std::string::npos) << text;
+  EXPECT_NE(text.find("b.json: is not valid JSON"), std::string::npos) << text;
+  EXPECT_EQ(run_command("validate " + quoted(source_dir / "problems"), out), 0) << grader::read_file(out);
 }
 
 }  // namespace
