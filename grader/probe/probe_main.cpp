@@ -174,32 +174,30 @@ ad::TwoLayerNet net_of(const Task& t) {
 
 ad::Dataset data_of(const Task& t) { return ad::Dataset{to_matrix(t.matrices.at(3)), to_matrix(t.matrices.at(4))}; }
 
+/// W1, b1, w2 (checked against the shapes the task gave) and b2, flattened in that order.
+std::vector<double> flatten_parameters(const Task& t, const ad::Matrix& w1, const ad::Matrix& b1, const ad::Matrix& w2,
+                                       double b2, const std::string& what) {
+  expect_shape(w1, t.matrices.at(0), ("W1" + what).c_str());
+  expect_shape(b1, t.matrices.at(1), ("b1" + what).c_str());
+  expect_shape(w2, t.matrices.at(2), ("w2" + what).c_str());
+  std::vector<double> out;
+  append(out, w1);
+  append(out, b1);
+  append(out, w2);
+  out.push_back(b2);
+  return out;
+}
+
 std::vector<double> network_gradient(const Task& t) {
   const ad::NetGradient g = ad::gradient(net_of(t), data_of(t));
-  expect_shape(g.w1, t.matrices.at(0), "the gradient of W1");
-  expect_shape(g.b1, t.matrices.at(1), "the gradient of b1");
-  expect_shape(g.w2, t.matrices.at(2), "the gradient of w2");
-  std::vector<double> out;
-  append(out, g.w1);
-  append(out, g.b1);
-  append(out, g.w2);
-  out.push_back(g.b2);
-  return out;
+  return flatten_parameters(t, g.w1, g.b1, g.w2, g.b2, " (its gradient)");
 }
 
 std::vector<double> network_step(const Task& t) {
   ad::TwoLayerNet net = net_of(t);
   const ad::Dataset data = data_of(t);
   for (int s = 0; s < t.steps; ++s) ad::sgd_step(net, ad::gradient(net, data), t.scalars.at(1));
-  expect_shape(net.w1, t.matrices.at(0), "W1 after the step");
-  expect_shape(net.b1, t.matrices.at(1), "b1 after the step");
-  expect_shape(net.w2, t.matrices.at(2), "w2 after the step");
-  std::vector<double> out;
-  append(out, net.w1);
-  append(out, net.b1);
-  append(out, net.w2);
-  out.push_back(net.b2);
-  return out;
+  return flatten_parameters(t, net.w1, net.b1, net.w2, net.b2, " after the step");
 }
 
 std::vector<double> run(const Task& t) {

@@ -236,32 +236,15 @@ std::string chainless_function(const Expression& f, const Vec& p, const Vec& got
   return "";
 }
 
-/// The gradient of a backward sweep that adds the local partial alone
-/// (adjoint[a] += da) instead of da times the node's adjoint.
-Vec chainless_sweep_gradient(const Expression& f, const Vec& p) {
-  ad::Tape tape;
-  std::vector<ad::Var> x;
-  for (double v : p) x.push_back(tape.variable(v));
-  const ad::Var y = f.evaluate(x, [&](double c) { return tape.variable(c); });
-  Vec adj(tape.size(), 0.0);
-  adj[y.index()] = 1.0;
-  std::vector<bool> reached(tape.size(), false);
-  reached[y.index()] = true;
-  const auto& nodes = tape.nodes();
-  for (std::size_t i = y.index() + 1; i-- > 0;) {
-    if (!reached[i]) continue;
-    const auto& n = nodes[i];
-    if (n.a != ad::Tape::no_operand) adj[n.a] += n.da, reached[n.a] = true;
-    if (n.b != ad::Tape::no_operand) adj[n.b] += n.db, reached[n.b] = true;
-  }
-  Vec g;
-  for (const auto& xi : x) g.push_back(adj[xi.index()]);
-  return g;
-}
+/// Two classic mistakes of the backward sweep, reproduced on the reference tape.
+enum class SweepMistake {
+  overwrite,   ///< adjoint[a] = da * adjoint[node]: a value used twice keeps one contribution
+  no_adjoint,  ///< adjoint[a] += da: the local partial alone, without the node's adjoint
+};
 
-/// The gradient a backward sweep computes when it assigns adjoints (=) instead
-/// of adding into them (+=): what a submission with that mistake returns.
-Vec overwrite_sweep_gradient(const Expression& f, const Vec& p) {
+/// The gradient a sweep with `mistake` computes for f at p: what a submission
+/// with that mistake returns, so the judge can name it.
+Vec mistaken_sweep_gradient(const Expression& f, const Vec& p, SweepMistake mistake) {
   ad::Tape tape;
   std::vector<ad::Var> x;
   for (double v : p) x.push_back(tape.variable(v));
@@ -270,13 +253,18 @@ Vec overwrite_sweep_gradient(const Expression& f, const Vec& p) {
   adj[y.index()] = 1.0;
   const auto& nodes = tape.nodes();
   for (std::size_t i = y.index() + 1; i-- > 0;) {
+    const double g = adj[i];
+    if (g == 0.0) continue;  // as the sweep it imitates: nothing to pass on
     const auto& n = nodes[i];
-    if (n.a != ad::Tape::no_operand) adj[n.a] = n.da * adj[i];
-    if (n.b != ad::Tape::no_operand) adj[n.b] = n.db * adj[i];
+    for (const auto& [slot, partial] : {std::pair{n.a, n.da}, std::pair{n.b, n.db}}) {
+      if (slot == ad::Tape::no_operand) continue;
+      if (mistake == SweepMistake::overwrite) adj[slot] = partial * g;
+      else adj[slot] += partial;
+    }
   }
-  Vec g;
-  for (const auto& xi : x) g.push_back(adj[xi.index()]);
-  return g;
+  Vec grad;
+  for (const auto& xi : x) grad.push_back(adj[xi.index()]);
+  return grad;
 }
 
 std::string gradient_entry(const Task& t, std::size_t j) {
@@ -344,10 +332,10 @@ TaskVerdict judge_reverse_gradient(const Task& t, const std::string& label, cons
   v = judge_gradient(t, label, first, want, &fd, tol, "");
   if (!v.passed) {
     // The overwriting sweep is the more specific explanation: it predicts every entry exactly.
-    if (all_close(first, overwrite_sweep_gradient(f, t.point), tol))
+    if (all_close(first, mistaken_sweep_gradient(f, t.point, SweepMistake::overwrite), tol))
       v.diagnosis = "missing accumulation: a value used more than once keeps only one contribution; add into adjoints "
                     "with += instead of =";
-    else if (all_close(first, chainless_sweep_gradient(f, t.point), tol))
+    else if (all_close(first, mistaken_sweep_gradient(f, t.point, SweepMistake::no_adjoint), tol))
       v.diagnosis = "missing chain-rule factor in the sweep: add the local partial times the node's adjoint "
                     "(adjoint[a] += da * adjoint[node]), not the partial alone";
     return v;
