@@ -86,6 +86,16 @@ void matmul(ConstMatRef x, ConstMatRef w, MatRef z) {
   check_shapes(x.cols() == w.rows(), "matmul", x.shape(), w.shape());
   check_shapes(z.rows() == x.rows() && z.cols() == w.cols(), "matmul (result)", Shape{x.rows(), w.cols()}, z.shape());
   const std::size_t m = x.rows(), k = x.cols(), n = w.cols();
+  if (n == 1) {
+    // Matrix times vector: one dot product per row, summed in a register.
+    for (std::size_t i = 0; i < m; ++i) {
+      const double* xi = x.data() + i * k;
+      double acc = 0.0;
+      for (std::size_t p = 0; p < k; ++p) acc += xi[p] * w[p];
+      z[i] = acc;
+    }
+    return;
+  }
   // i-p-j order: the inner loop runs along rows of W and Z, contiguous in memory.
   for (std::size_t i = 0; i < m; ++i) {
     double* zi = z.data() + i * n;
@@ -122,6 +132,15 @@ void vjp_matmul_w(ConstMatRef x, ConstMatRef dz, MatRef dw) {
                dw.shape());
   // BEGIN SOLUTION "VJP of matmul for W (dW += Xᵀ dZ)"
   const std::size_t m = x.rows(), k = x.cols(), n = dz.cols();
+  if (n == 1) {
+    // dZ is a column: dW += dZ(i)·(row i of X)ᵀ for each i, a contiguous update.
+    for (std::size_t i = 0; i < m; ++i) {
+      const double d = dz[i];
+      const double* xi = x.data() + i * k;
+      for (std::size_t p = 0; p < k; ++p) dw[p] += xi[p] * d;
+    }
+    return;
+  }
   for (std::size_t i = 0; i < m; ++i) {
     const double* dzi = dz.data() + i * n;
     for (std::size_t p = 0; p < k; ++p) {

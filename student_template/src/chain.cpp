@@ -43,11 +43,13 @@ std::size_t Chain::multiply_adds() const {
 }
 
 TensorVar Chain::operator()(Tape& tape, const TensorVar& x) const {
+  if (x.tape() != &tape) throw std::invalid_argument("Chain: the input is not recorded on this tape");
   if (x.shape() != Shape{inputs(), 1})
     throw ShapeError("Chain: input must be " + to_string(Shape{inputs(), 1}) + ", got " + to_string(x.shape()));
   TensorVar cur = x;
   for (std::size_t l = 0; l < layers(); ++l) {
-    const TensorVar z = matmul(tape.constant(weights_[l]), cur) + tape.constant(biases_[l]);
+    // Weights and biases are constants the tape points to, not copies on it.
+    const TensorVar z = matmul(weights_[l], cur) + biases_[l];
     switch (spec_.activation) {
       case Activation::tanh: cur = tanh(z); break;
       case Activation::relu: cur = relu(z); break;

@@ -31,20 +31,43 @@ Tape& tape_of(const TensorVar& x) {
 
 // ---------------------------------------------------------------- recording
 
-std::uint32_t Tape::push(double value, std::uint32_t a, double da, std::uint32_t b, double db) {
-  if (nodes_.size() >= tensor_result) throw std::length_error("ad::Tape is full (2^32 - 2 slots)");
-  const auto slot = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.push_back(Node{a, b, da, db});
-  values_.push_back(value);
-  return slot;
-}
+void Tape::throw_full() { throw std::length_error("ad::Tape is full (2^32 - 2 slots)"); }
 
-Var Tape::variable(double value) { return Var(this, push(value, no_operand, 0.0, no_operand, 0.0), value); }
-
-Var Tape::record(double value, Var a, double da) { return Var(this, push(value, a.index(), da, no_operand, 0.0), value); }
-
-Var Tape::record(double value, Var a, double da, Var b, double db) {
-  return Var(this, push(value, a.index(), da, b.index(), db), value);
+// Not inlined into the caller's loops on purpose: here the running sum is a
+// plain local that stays in a register; inlined, the compiler keeps it in
+// memory (it is live across the caller's calls), a store and reload per term.
+[[gnu::noinline]] Var Tape::record_dense_row(const Var* x, const double* w, std::size_t n, double b) {
+  if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
+  for (std::size_t j = 0; j < n; ++j)
+    if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
+  if (nodes_.size() + n >= tensor_result) throw_full();
+  // Grow first (geometrically, like push_back), then write through pointers:
+  // with no call left in the loop, the running sum stays in a register.
+  const std::size_t first = nodes_.size();
+  if (first + n > nodes_.capacity()) {
+    nodes_.reserve(std::max(2 * nodes_.capacity(), first + n));
+    values_.reserve(std::max(2 * values_.capacity(), first + n));
+  }
+  if (n <= 8) {  // a few slots: inline, where resize() would call out of line twice
+    for (std::size_t j = 0; j < n; ++j) {
+      nodes_.emplace_back();
+      values_.push_back(0.0);
+    }
+  } else {
+    nodes_.resize(first + n);
+    values_.resize(first + n);
+  }
+  Node* node = nodes_.data() + first;
+  double* value = values_.data() + first;
+  double acc = x[0].value() * w[0] + b;
+  node[0] = Node(x[0].index(), no_operand, w[0], 0.0);
+  value[0] = acc;
+  for (std::size_t j = 1; j < n; ++j) {
+    acc += x[j].value() * w[j];
+    node[j] = Node(static_cast<std::uint32_t>(first + j - 1), x[j].index(), 1.0, w[j]);
+    value[j] = acc;
+  }
+  return Var(this, static_cast<std::uint32_t>(first + n - 1), acc);
 }
 
 TensorVar Tape::push_matrix(const Matrix& value, bool requires_grad) {
@@ -228,14 +251,26 @@ Var relu(Var a) {
 
 // ------------------------------------------------ tensor nodes (given)
 
-TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a) {
+TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a,
+                              const Matrix* constant) {
   if (x.tape() != this || (y != nullptr && y->tape() != this) || (a != nullptr && a->tape() != this))
     throw std::invalid_argument("ad::Tape: tensor operands belong to different tapes (or to none)");
   if (nodes_.size() + out_shape.size() >= tensor_result) throw std::length_error("ad::Tape is full (2^32 - 2 slots)");
   const auto op = static_cast<std::uint32_t>(tensor_ops_.size());
   const auto out = static_cast<std::uint32_t>(nodes_.size());
-  TensorOp rec{kind, out, x.begin(), no_operand, x.shape(), Shape{}, x.requires_grad(), false};
-  if (y != nullptr) {
+  // Filled in place: a TensorOp built on the stack and copied in is written
+  // in parts and read whole, which stalls store forwarding on every node.
+  TensorOp& rec = tensor_ops_.emplace_back();
+  rec.kind = kind;
+  rec.out = out;
+  rec.x = x.begin();
+  rec.y = no_operand;
+  rec.x_shape = x.shape();
+  rec.x_grad = x.requires_grad();
+  if (constant != nullptr) {
+    rec.y_shape = constant->shape();
+    rec.constant = constant->data();
+  } else if (y != nullptr) {
     rec.y = y->begin();
     rec.y_shape = y->shape();
     rec.y_grad = y->requires_grad();
@@ -244,14 +279,21 @@ TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVa
     rec.y_shape = Shape{1, 1};
     rec.y_grad = true;
   }
-  tensor_ops_.push_back(rec);
   // Primal values: computed by the tensor functions straight into the value array.
   const std::size_t n = out_shape.size();
-  nodes_.resize(nodes_.size() + n, Node{tensor_result, op, 0.0, 0.0});
-  values_.resize(values_.size() + n, 0.0);
+  if (nodes_.size() + n > nodes_.capacity() || values_.size() + n > values_.capacity()) {
+    nodes_.reserve(std::max(2 * nodes_.size(), nodes_.size() + n));
+    values_.reserve(std::max(2 * values_.size(), values_.size() + n));
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    nodes_.emplace_back(tensor_result, op, 0.0, 0.0);
+    values_.push_back(0.0);  // written below
+  }
   const ConstMatRef xv(values_.data() + rec.x, rec.x_shape);
   const MatRef zv(values_.data() + out, out_shape);
   switch (kind) {
+    case TensorOpKind::matmul_constant: matmul(ConstMatRef(rec.constant, rec.y_shape), xv, zv); break;
+    case TensorOpKind::add_constant: add(xv, ConstMatRef(rec.constant, rec.y_shape), zv); break;
     case TensorOpKind::add: add(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape), zv); break;
     case TensorOpKind::scale: ad::scale(values_[rec.y], xv, zv); break;
     case TensorOpKind::matmul: matmul(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape), zv); break;
@@ -272,6 +314,14 @@ std::uint32_t Tape::backward_tensor_op(std::uint32_t op_index) {
   const ConstMatRef x(v + op.x, op.x_shape);
   const MatRef dx(g + op.x, op.x_shape);
   switch (op.kind) {
+    case TensorOpKind::matmul_constant: {  // Z = C X: dX += Cᵀ dZ
+      const ConstMatRef dz(g + op.out, Shape{op.y_shape.rows, op.x_shape.cols});
+      if (op.x_grad) vjp_matmul_w(ConstMatRef(op.constant, op.y_shape), dz, dx);
+      return op.out;
+    }
+    case TensorOpKind::add_constant:
+      if (op.x_grad) vjp_add(ConstMatRef(g + op.out, op.x_shape), dx);
+      return op.out;
     case TensorOpKind::add: {
       const ConstMatRef dz(g + op.out, op.x_shape);
       if (op.x_grad) vjp_add(dz, dx);
@@ -331,6 +381,16 @@ TensorVar scale(Var a, const TensorVar& x) { return tape_of(x).record_tensor(Ten
 TensorVar matmul(const TensorVar& x, const TensorVar& w) {
   check_shapes(x.shape().cols == w.shape().rows, "matmul", x.shape(), w.shape());
   return tape_of(x).record_tensor(TensorOpKind::matmul, Shape{x.shape().rows, w.shape().cols}, x, &w, nullptr);
+}
+
+TensorVar matmul(const Matrix& c, const TensorVar& x) {
+  check_shapes(c.cols() == x.shape().rows, "matmul", c.shape(), x.shape());
+  return tape_of(x).record_tensor(TensorOpKind::matmul_constant, Shape{c.rows(), x.shape().cols}, x, nullptr, nullptr, &c);
+}
+
+TensorVar operator+(const TensorVar& x, const Matrix& c) {
+  check_shapes(x.shape() == c.shape(), "vector add", x.shape(), c.shape());
+  return tape_of(x).record_tensor(TensorOpKind::add_constant, x.shape(), x, nullptr, nullptr, &c);
 }
 
 TensorVar tanh(const TensorVar& x) { return tape_of(x).record_tensor(TensorOpKind::tanh, x.shape(), x, nullptr, nullptr); }

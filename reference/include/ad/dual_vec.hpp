@@ -9,18 +9,28 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 namespace ad {
+
+namespace detail {
+/// Tag of the DualVec constructor that leaves the tangents to be written by the caller.
+struct TangentsFollow {};
+}  // namespace detail
 
 /// A primal value with N tangents, one per seeded input direction.
 template <std::size_t N>
 struct DualVec {
-  double value = 0.0;                   ///< primal value
-  std::array<double, N> tangent{};      ///< derivatives along N directions
+  double value = 0.0;              ///< primal value
+  std::array<double, N> tangent;   ///< derivatives along N directions (0 unless seeded)
 
-  DualVec() = default;
+  /// 0 with all tangents 0.
+  DualVec() : tangent{} {}
   /// A constant (all tangents 0).
-  DualVec(double v) : value(v) {}  // NOLINT: implicit on purpose, constants mix in freely
+  DualVec(double v) : value(v), tangent{} {}  // NOLINT: implicit on purpose, constants mix in freely
+  /// For the operations below, which write every tangent themselves: zeroing
+  /// N tangents first would cost as much as the operation.
+  DualVec(double v, detail::TangentsFollow) : value(v) {}
   /// Input number `direction` of N: tangent 1 there, 0 elsewhere.
   static DualVec seed(double v, std::size_t direction) {
     DualVec d(v);
@@ -33,14 +43,14 @@ namespace detail {
 /// r.tangent = da * a.tangent (the chain rule for a unary function with derivative da).
 template <std::size_t N>
 inline DualVec<N> chain1(double v, double da, const DualVec<N>& a) {
-  DualVec<N> r(v);
+  DualVec<N> r(v, TangentsFollow{});
   for (std::size_t i = 0; i < N; ++i) r.tangent[i] = da * a.tangent[i];
   return r;
 }
 /// r.tangent = da * a.tangent + db * b.tangent.
 template <std::size_t N>
 inline DualVec<N> chain2(double v, double da, const DualVec<N>& a, double db, const DualVec<N>& b) {
-  DualVec<N> r(v);
+  DualVec<N> r(v, TangentsFollow{});
   for (std::size_t i = 0; i < N; ++i) r.tangent[i] = da * a.tangent[i] + db * b.tangent[i];
   return r;
 }
@@ -48,7 +58,7 @@ inline DualVec<N> chain2(double v, double da, const DualVec<N>& a, double db, co
 
 template <std::size_t N>
 inline DualVec<N> operator+(const DualVec<N>& a, const DualVec<N>& b) {
-  DualVec<N> r(a.value + b.value);
+  DualVec<N> r(a.value + b.value, detail::TangentsFollow{});
   for (std::size_t i = 0; i < N; ++i) r.tangent[i] = a.tangent[i] + b.tangent[i];
   return r;
 }
@@ -58,7 +68,7 @@ template <std::size_t N>
 inline DualVec<N> operator+(double a, const DualVec<N>& b) { return b + a; }
 template <std::size_t N>
 inline DualVec<N> operator-(const DualVec<N>& a, const DualVec<N>& b) {
-  DualVec<N> r(a.value - b.value);
+  DualVec<N> r(a.value - b.value, detail::TangentsFollow{});
   for (std::size_t i = 0; i < N; ++i) r.tangent[i] = a.tangent[i] - b.tangent[i];
   return r;
 }
@@ -93,6 +103,22 @@ inline DualVec<N>& operator+=(DualVec<N>& a, const DualVec<N>& b) {
   a.value += b.value;
   for (std::size_t i = 0; i < N; ++i) a.tangent[i] += b.tangent[i];
   return a;
+}
+/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp)
+/// with one pass over the tangents per term and no temporary x_j·w_j.
+///
+/// Not inlined on purpose: inlined into the caller's loops, the compiler
+/// spreads the N tangents over scalar registers instead of running the
+/// loop below with vector instructions.
+template <std::size_t N>
+[[gnu::noinline]] DualVec<N> dense_row(const std::vector<DualVec<N>>& x, const double* w, double b) {
+  DualVec<N> acc = detail::chain1(x[0].value * w[0] + b, w[0], x[0]);
+  for (std::size_t j = 1; j < x.size(); ++j) {
+    const double wj = w[j];
+    acc.value += x[j].value * wj;
+    for (std::size_t i = 0; i < N; ++i) acc.tangent[i] += x[j].tangent[i] * wj;
+  }
+  return acc;
 }
 template <std::size_t N>
 inline DualVec<N>& operator-=(DualVec<N>& a, const DualVec<N>& b) { return a = a - b; }
@@ -140,7 +166,7 @@ inline DualVec<N> pow(const DualVec<N>& a, const DualVec<N>& b) {
   const double v = std::pow(a.value, b.value);
   const double da = b.value * std::pow(a.value, b.value - 1.0);
   const double db = v * std::log(a.value);
-  DualVec<N> r(v);
+  DualVec<N> r(v, detail::TangentsFollow{});
   for (std::size_t i = 0; i < N; ++i) {
     r.tangent[i] = da * a.tangent[i];
     if (b.tangent[i] != 0.0) r.tangent[i] += db * b.tangent[i];

@@ -6,7 +6,8 @@
 /// compiler draws the same numbers), scaled by 1/sqrt(fan-in) so that tanh does
 /// not saturate on deep chains. The same Chain evaluates on double, Dual,
 /// DualVec<N> and Var (scalar operations), and on a Tape as one matmul, one add
-/// and one activation node per layer. The reference tests, the benchmark and
+/// and one activation node per layer (the weights stay in the Chain: the
+/// tape points to them, so the Chain must outlive the tape's sweeps). The reference tests, the benchmark and
 /// the complexity problems all build their graphs here.
 
 #include <cmath>
@@ -33,6 +34,17 @@ struct ChainSpec {
 
 /// Uniform double in [-1, 1) from a splitmix64 state (advances the state).
 double splitmix_uniform(std::uint64_t& state);
+
+/// b + Σ_j x_j·w_j: one output of a dense layer before its activation (w is
+/// a row of W, as long as x). Number types with a faster fused form overload
+/// it: DualVec (one pass over its tangents per term, no temporaries) and Var
+/// (one node per term instead of a product node and a sum node).
+template <class T>
+T dense_row(const std::vector<T>& x, const double* w, double b) {
+  T acc = x[0] * w[0] + b;
+  for (std::size_t j = 1; j < x.size(); ++j) acc += x[j] * w[j];
+  return acc;
+}
 
 /// A chain of dense layers with deterministic weights.
 class Chain {
@@ -62,11 +74,7 @@ class Chain {
       const Matrix& b = biases_[l];
       next.clear();
       next.reserve(w.rows());
-      for (std::size_t i = 0; i < w.rows(); ++i) {
-        T acc = cur[0] * w(i, 0) + b[i];
-        for (std::size_t j = 1; j < w.cols(); ++j) acc += cur[j] * w(i, j);
-        next.push_back(activate(acc));
-      }
+      for (std::size_t i = 0; i < w.rows(); ++i) next.push_back(activate(dense_row(cur, w.data() + i * w.cols(), b[i])));
       cur.swap(next);
     }
     return cur;

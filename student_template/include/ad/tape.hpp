@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "ad/tensor.hpp"
@@ -70,8 +71,10 @@ class TensorVar {
   bool requires_grad_ = false;
 };
 
-/// The kinds of tensor node the tape knows.
-enum class TensorOpKind : std::uint8_t { add, scale, matmul, tanh, relu, exp, sum, dot, mse };
+/// The kinds of tensor node the tape knows. The *_constant kinds take their
+/// second operand from a Matrix outside the tape (a weight, a bias), which
+/// is neither copied onto the tape nor differentiated.
+enum class TensorOpKind : std::uint8_t { add, scale, matmul, tanh, relu, exp, sum, dot, mse, matmul_constant, add_constant };
 
 /// A reverse-mode tape. Not copyable or movable: Vars point to it.
 class Tape {
@@ -82,6 +85,9 @@ class Tape {
     std::uint32_t b;  ///< second operand's slot, or no_operand; for tensor_result, the tensor op's number
     double da;        ///< ∂result/∂a
     double db;        ///< ∂result/∂b
+    Node() = default;
+    /// Built in place by the tape (emplace_back), never as a temporary copied in.
+    Node(std::uint32_t a_, std::uint32_t b_, double da_, double db_) : a(a_), b(b_), da(da_), db(db_) {}
   };
   /// A slot with no operand (an input, a constant, a unary node's b).
   static constexpr std::uint32_t no_operand = std::numeric_limits<std::uint32_t>::max();
@@ -95,9 +101,10 @@ class Tape {
     std::uint32_t x;     ///< first slot of operand x
     std::uint32_t y;     ///< first slot of operand y (or the scalar of scale), else no_operand
     Shape x_shape;       ///< shape of x
-    Shape y_shape;       ///< shape of y
+    Shape y_shape;       ///< shape of y (or of the constant)
     bool x_grad;         ///< whether x needs its VJP
     bool y_grad;         ///< whether y needs its VJP
+    const double* constant;  ///< *_constant kinds: the constant's entries (row-major, outside the tape), else null
   };
 
   Tape() = default;
@@ -134,15 +141,27 @@ class Tape {
   /// Records a node with two operands: ∂value/∂a = da, ∂value/∂b = db.
   Var record(double value, Var a, double da, Var b, double db);
 
-  /// Records a tensor node (used by the tensor operations below).
-  TensorVar record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a);
+  /// Records b + Σ_j x_j·w_j for n > 0 Vars of this tape and constants w_j:
+  /// n nodes, acc_0 = x_0·w_0 + b and acc_j = acc_(j-1) + x_j·w_j (partials 1
+  /// and w_j), the way fast tapes record a whole statement instead of a
+  /// product node and a sum node per term. Room is made before the terms are
+  /// written, so the loop over them does nothing but arithmetic and stores.
+  Var record_dense_row(const Var* x, const double* w, std::size_t n, double b);
+
+  /// Records a tensor node (used by the tensor operations below). `constant`
+  /// is the second operand of the *_constant kinds; the tape keeps a pointer
+  /// to it, so it must outlive every backward() on this recording.
+  TensorVar record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a,
+                          const Matrix* constant = nullptr);
 
   const std::vector<Node>& nodes() const { return nodes_; }            ///< the Wengert list
   const std::vector<TensorOp>& tensor_ops() const { return tensor_ops_; }  ///< tensor nodes in order
 
  private:
   friend class TensorVar;
+  /// Appends one slot; inline, as it runs once per recorded operation.
   std::uint32_t push(double value, std::uint32_t a, double da, std::uint32_t b, double db);
+  [[noreturn]] static void throw_full();
   /// Runs the VJPs of tensor op `op`; returns the first slot of its result.
   std::uint32_t backward_tensor_op(std::uint32_t op);
   TensorVar push_matrix(const Matrix& value, bool requires_grad);
@@ -152,6 +171,25 @@ class Tape {
   std::vector<double> adjoints_;
   std::vector<TensorOp> tensor_ops_;
 };
+
+// The recording hot path, inline: one call per operation would cost more than the operation.
+inline std::uint32_t Tape::push(double value, std::uint32_t a, double da, std::uint32_t b, double db) {
+  // The slot count from values_ (8-byte entries: a shift, not a division by 24).
+  const std::size_t slot = values_.size();
+  if (__builtin_expect(slot >= tensor_result, 0)) throw_full();
+  // Built in place: a Node built on the stack and copied in is written in
+  // parts and read whole, which stalls store forwarding on every operation.
+  nodes_.emplace_back(a, b, da, db);
+  values_.push_back(value);
+  return static_cast<std::uint32_t>(slot);
+}
+inline Var Tape::variable(double value) { return Var(this, push(value, no_operand, 0.0, no_operand, 0.0), value); }
+inline Var Tape::record(double value, Var a, double da) {
+  return Var(this, push(value, a.index(), da, no_operand, 0.0), value);
+}
+inline Var Tape::record(double value, Var a, double da, Var b, double db) {
+  return Var(this, push(value, a.index(), da, b.index(), db), value);
+}
 
 // Scalar operations; each records one node. Mixing Vars of two tapes throws
 // std::invalid_argument.
@@ -181,6 +219,15 @@ Var tanh(Var a);
 Var relu(Var a);
 
 inline Var& operator+=(Var& a, Var b) { return a = a + b; }
+/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp),
+/// recorded by Tape::record_dense_row: one node per multiply-add.
+inline Var dense_row(const std::vector<Var>& x, const double* w, double b) {
+  if (x.empty()) throw std::invalid_argument("ad::dense_row: no inputs");
+  Tape* t = x[0].tape();
+  if (t == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
+  if (x.size() == 1) return t->record(x[0].value() * w[0] + b, x[0], w[0]);  // one term: no call
+  return t->record_dense_row(x.data(), w, x.size(), b);
+}
 inline Var& operator-=(Var& a, Var b) { return a = a - b; }
 inline Var& operator*=(Var& a, Var b) { return a = a * b; }
 inline Var& operator/=(Var& a, Var b) { return a = a / b; }
@@ -192,6 +239,10 @@ inline double value_of(Var x) { return x.value(); }
 TensorVar operator+(const TensorVar& x, const TensorVar& y);  ///< vector add
 TensorVar scale(Var a, const TensorVar& x);                   ///< a·x
 TensorVar matmul(const TensorVar& x, const TensorVar& w);     ///< X W
+/// C X for a constant C kept where it is (a weight): one node, C neither copied nor differentiated; C must outlive the recording's use.
+TensorVar matmul(const Matrix& c, const TensorVar& x);
+/// x + c for a constant c kept where it is (a bias): one node, c neither copied nor differentiated; c must outlive the recording's use.
+TensorVar operator+(const TensorVar& x, const Matrix& c);
 TensorVar tanh(const TensorVar& x);                           ///< entrywise tanh
 TensorVar relu(const TensorVar& x);                           ///< entrywise relu
 TensorVar exp(const TensorVar& x);                            ///< entrywise exp
