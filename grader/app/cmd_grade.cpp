@@ -1,6 +1,12 @@
 // grader grade: instructors and CI run every test and write Gradescope results.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -22,7 +28,62 @@ struct GradeCmdOptions {
   CommonOptions common;
 };
 
+/// An exclusive lock on ".<results file>.lock" beside the results file, held
+/// while the grader runs and removed after: a second grader given the same
+/// results file stops at once with an error, instead of racing the first and
+/// silently replacing its results. Taking it also checks, before any grading,
+/// that the results file can be written there.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::filesystem::path& out) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(out, ec))
+      throw GraderError("cannot write \"" + out.string() + "\": it is a folder; give the path of a file, e.g. \"" +
+                        (out / "results.json").string() + "\"");
+    const std::filesystem::path folder = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    path_ = (folder / ("." + out.filename().string() + ".lock")).string();
+    for (;;) {
+      fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd_ < 0)
+        throw GraderError("cannot write \"" + out.string() + "\": " + std::strerror(errno) + " in folder \"" +
+                          folder.string() + "\"; make sure the folder exists and is writable, or choose another --out");
+      if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd_);
+        fd_ = -1;
+        throw GraderError("another grader is writing \"" + out.string() + "\" (it holds \"" + path_ +
+                          "\"); wait for it to finish, or choose another --out");
+      }
+      // The previous holder may have removed the file between our open and
+      // our lock: only a lock on the file still there counts.
+      struct stat held {}, there {};
+      if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &there) == 0 && held.st_ino == there.st_ino &&
+          held.st_dev == there.st_dev)
+        return;
+      ::close(fd_);
+    }
+  }
+  OutputLock(const OutputLock&) = delete;
+  OutputLock& operator=(const OutputLock&) = delete;
+  ~OutputLock() {
+    if (fd_ < 0) return;
+    ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 int run_grade(const GradeCmdOptions& o) {
+  std::optional<OutputLock> lock;
+  try {
+    lock.emplace(o.out);
+  } catch (const GraderError& e) {
+    // No results file from us: it cannot be written, or it is another grader's.
+    std::cerr << "grader: error: " << e.what() << "\n";
+    return exit_grader_error;
+  }
   GradeReport r;
   int code = exit_ok;
   try {

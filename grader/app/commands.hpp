@@ -49,5 +49,10 @@ Command setup_check(CLI::App& app);     ///< grader check
 Command setup_grade(CLI::App& app);     ///< grader grade
 Command setup_validate(CLI::App& app);  ///< grader validate
 Command setup_assign(CLI::App& app);    ///< grader assign
+Command setup_batch(CLI::App& app);      ///< grader batch
+Command setup_gradebook(CLI::App& app);  ///< grader gradebook
+Command setup_package(CLI::App& app);    ///< grader package
+Command setup_mutate(CLI::App& app);     ///< grader mutate
+Command setup_bench(CLI::App& app);      ///< grader bench
 
 }  // namespace grader::cli

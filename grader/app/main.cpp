@@ -14,6 +14,11 @@ int main(int argc, char** argv) {
       setup_grade(app),
       setup_validate(app),
       setup_assign(app),
+      setup_batch(app),
+      setup_gradebook(app),
+      setup_package(app),
+      setup_mutate(app),
+      setup_bench(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,14 +1,29 @@
 // The probe: compiled with each submission's own headers and sources, run by
 // the grader in a sandbox. It reads a protocol::Request on stdin, runs each
 // task through the submission's AD types and reports the raw numbers on the
-// results channel (fd 3). It judges nothing: the verdict is the grader's.
+// results channel (inherited as fd 3). It judges nothing: the verdict is the
+// grader's.
+//
+// What a submission can and cannot do to the channel: its code runs in this
+// process, so nothing here can hide the channel from code that looks for it
+// (/proc/self/fd, or the probe's own memory). The probe only keeps honest
+// mistakes and naive attacks off it: before any static initializer of the
+// submission runs, the channel moves to a descriptor picked at random and
+// marked close-on-exec, and fd 3 is closed, so a stray write(3, ...) or
+// close(3), a file the submission opens, or a program it starts never reaches
+// the channel. What a determined submission writes there is parsed strictly
+// by the grader and can at most make its own checks fail: replies must come in
+// order, for the tasks of this run, and only numbers cross, which the grader
+// judges against its own oracles; a forged END does not skip a task.
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <exception>
-#include <iostream>
-#include <iterator>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -23,12 +38,53 @@
 #include "ad/tensor.hpp"
 #include "grader/expr.hpp"
 #include "grader/protocol.hpp"
+#include "probe_timing.hpp"  // TaskKind::timing: the submission timed beside the reference
 
 namespace {
 
 using grader::protocol::MatrixData;
 using grader::protocol::Task;
 using grader::protocol::TaskKind;
+
+/// Where the results channel is; see hide_channel.
+int channel_fd = 3;
+/// The grader's request (stdin), read by take_request_and_channel. A pointer,
+/// constant-initialized, so that no later dynamic initialization resets it.
+std::string* request_text = nullptr;
+
+/// Moves the results channel from fd 3 to a random descriptor in the upper
+/// half of what RLIMIT_NOFILE allows (close-on-exec) and closes fd 3.
+void hide_channel() {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  const long top = files.rlim_cur == RLIM_INFINITY ? 1024 : static_cast<long>(std::min<rlim_t>(files.rlim_cur, 1024));
+  unsigned pick = 0;
+  if (::getrandom(&pick, sizeof pick, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof pick))
+    pick = static_cast<unsigned>(::getpid());
+  const long low = std::max(10L, top / 2);
+  long target = top > low ? low + static_cast<long>(pick % static_cast<unsigned>(top - low)) : 10;
+  int moved = ::fcntl(3, F_DUPFD_CLOEXEC, static_cast<int>(target));
+  if (moved < 0) moved = ::fcntl(3, F_DUPFD_CLOEXEC, 10);
+  if (moved < 0) return;  // no channel, or no room: keep fd 3 (the grader sees what it gets)
+  ::close(3);
+  channel_fd = moved;
+}
+
+/// Runs before the submission's static initializers (priority constructors
+/// run before every unprioritized one): hides the channel, and reads the whole
+/// request, so that a submission reading stdin (even before main) gets EOF
+/// instead of the grader's tasks.
+__attribute__((constructor(101))) void take_request_and_channel() {
+  hide_channel();
+  request_text = new std::string;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(0, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    request_text->append(buffer, static_cast<std::size_t>(n));
+  }
+}
 
 /// Thrown by the probe's own checks on what the submission returned.
 struct BadResult : std::runtime_error {
@@ -211,6 +267,7 @@ std::vector<double> run(const Task& t) {
     case TaskKind::vjp_matmul: return vjp_matmul(t);
     case TaskKind::network_gradient: return network_gradient(t);
     case TaskKind::network_step: return network_step(t);
+    case TaskKind::timing: return timing_task(t);
   }
   throw std::logic_error("unknown task kind");
 }
@@ -218,8 +275,8 @@ std::vector<double> run(const Task& t) {
 }  // namespace
 
 int main() {
-  constexpr int results_fd = 3;
-  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  const int results_fd = channel_fd;
+  const std::string input = request_text != nullptr ? std::move(*request_text) : std::string();
   grader::protocol::Request request;
   try {
     request = grader::protocol::decode_request(input);

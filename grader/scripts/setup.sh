@@ -12,6 +12,9 @@ packages=(
   libbenchmark-dev                # Google Benchmark
   libcli11-dev                    # CLI11
   bubblewrap                      # the sandbox for student code
+  libyaml-cpp-dev                 # yaml-cpp: Gradescope's submission_metadata.yml (grader batch)
+  gnuplot-nox                     # plots: a class's scores (grader batch, gradebook), forward vs reverse (grader bench)
+  unzip zip                       # zipped submissions (grader batch), autograder.zip (grader package)
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "grader/error.hpp"
@@ -47,19 +48,18 @@ struct ProblemRun {
   double seconds = 0.0;
 };
 
-/// Runs a plan's tasks, restarting the probe after a task that crashed or hung
-/// so that the other tasks still run. Two runs out of time end the problem:
-/// a submission that loops forever costs at most twice the wall limit.
-ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
-  ProblemRun run;
-  const std::size_t n = plan.tasks.size();
-  run.outcomes.assign(n, TaskOutcome{});
+/// Runs the tasks `group` of a plan (indices into plan.tasks, in order) in
+/// probe runs that are given only those tasks, restarting the probe after a
+/// task that crashed or hung so that the other tasks still run. `timeouts`
+/// counts runs out of time over the whole plan: at two, nothing more runs.
+void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs::path& probe, SandboxMode mode,
+               bool keep_output, int& timeouts, ProblemRun& run) {
+  const std::size_t n = group.size();
   protocol::Request req;
-  req.tasks = plan.tasks;
+  for (std::size_t k : group) req.tasks.push_back(plan.tasks[k]);
   std::size_t start = 0;
-  int timeouts = 0;
   const ProblemLimits& lim = plan.problem->limits;
-  while (start < n) {
+  while (start < n && timeouts < 2) {
     req.start = start;
     ScratchDir scratch(fs::temp_directory_path() / "adcourse-runs");
     RunRequest rr;
@@ -72,6 +72,9 @@ ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
     rr.argv = {local.string()};
     rr.stdin_data = protocol::encode_request(req);
     rr.scratch_dir = scratch.path();
+    // Nothing the probe writes is needed afterwards: a small private tmpfs, so
+    // that it cannot fill the host's disk.
+    rr.private_scratch = true;
     rr.mode = mode;
     rr.env = {"LANG=C"};
     rr.limits.cpu_seconds = lim.cpu_seconds;
@@ -83,36 +86,42 @@ ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
     const RunOutcome out = run_sandboxed(rr);
     run.seconds += out.wall_seconds;
     const std::size_t cap = lim.output_kb << 10;
-    if (run.child_stdout.size() < cap) run.child_stdout += out.out.substr(0, cap - run.child_stdout.size());
-    if (run.child_stderr.size() < cap) run.child_stderr += out.err.substr(0, cap - run.child_stderr.size());
+    if (keep_output && run.child_stdout.size() < cap) run.child_stdout += out.out.substr(0, cap - run.child_stdout.size());
+    if (keep_output && run.child_stderr.size() < cap) run.child_stderr += out.err.substr(0, cap - run.child_stderr.size());
     if (out.termination == Termination::start_failed)
       throw GraderError("cannot start the probe \"" + probe.string() + "\": " + out.error);
 
     const protocol::Channel ch = protocol::decode_channel(out.results);
     std::size_t next = start;
-    bool forged = false;  // a reply for a task this run was not asked (the submission wrote to fd 3)
+    bool forged = false;  // a reply for a task this run was not asked (the submission wrote on the channel)
     for (const protocol::Reply& r : ch.replies) {
       if (r.task < next || r.task >= n) {
         forged = true;
         break;
       }
       for (std::size_t skipped = next; skipped < r.task; ++skipped) {
-        run.outcomes[skipped].state = TaskOutcome::State::failed;
-        run.outcomes[skipped].failure = "the probe skipped this check (did your code write to file descriptor 3?)";
+        run.outcomes[group[skipped]].state = TaskOutcome::State::failed;
+        run.outcomes[group[skipped]].failure =
+            "the probe skipped this check (did your code write to the grader's results channel?)";
       }
-      run.outcomes[r.task].state = TaskOutcome::State::replied;
-      run.outcomes[r.task].reply = r;
+      run.outcomes[group[r.task]].state = TaskOutcome::State::replied;
+      run.outcomes[group[r.task]].reply = r;
+      run.outcomes[group[r.task]].reply.task = group[r.task];
       next = r.task + 1;
     }
     if (ch.ended && ch.problem.empty() && !forged && next == n) break;
     if (next >= n) break;
     // Task `next` is where it went wrong.
-    TaskOutcome& bad = run.outcomes[next];
+    TaskOutcome& bad = run.outcomes[group[next]];
     bad.state = TaskOutcome::State::failed;
     if (!ch.problem.empty() || forged) {
       bad.failure = "your program wrote something unreadable on the grader's results channel (" +
                     (forged ? std::string("a reply for a check that was not running") : ch.problem) +
-                    "); do not write to file descriptor 3";
+                    "); do not write to file descriptors your code did not open";
+    } else if (out.results_truncated) {
+      bad.failure = "the grader's results channel received more than the " +
+                    std::to_string(rr.limits.output_bytes >> 20) +
+                    " MiB it keeps (did your code write to file descriptors it did not open?)";
     } else if (out.termination == Termination::exited) {
       bad.failure = "your program exited (code " + std::to_string(out.exit_code) +
                     ") in the middle of this check; do not call exit(), quick_exit() or _exit()";
@@ -120,17 +129,35 @@ ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
       bad.failure = "your program " + out.describe() + " during this check";
     }
     const bool timed_out = out.termination == Termination::wall_limit || out.termination == Termination::cpu_limit;
-    if (timed_out && ++timeouts >= 2) {
-      for (std::size_t k = next + 1; k < n; ++k) {
-        run.outcomes[k].state = TaskOutcome::State::not_run;
-        run.outcomes[k].failure = "not run: earlier checks of this problem ran out of time twice";
-      }
-      break;
-    }
+    if (timed_out) ++timeouts;
     start = next + 1;
   }
+}
+
+/// Runs a plan's tasks: those of visible cases first, then the others in runs
+/// of their own, whose output is not kept, since the submission can print
+/// whatever it is given (the request holds every input of its run) and hidden
+/// inputs must not show in a visible test. Two runs out of time end the
+/// problem: a submission that loops forever costs at most twice the wall limit.
+ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
+  ProblemRun run;
+  run.outcomes.assign(plan.tasks.size(), TaskOutcome{});
+  std::vector<std::size_t> shown, unshown;
+  for (std::size_t k = 0; k < plan.tasks.size(); ++k)
+    (plan.cases[plan.task_case[k]].visibility == Visibility::visible ? shown : unshown).push_back(k);
+  int timeouts = 0;
+  run_group(plan, shown, probe, mode, true, timeouts, run);
+  run_group(plan, unshown, probe, mode, false, timeouts, run);
+  for (TaskOutcome& o : run.outcomes)
+    if (o.state == TaskOutcome::State::not_run && o.failure.empty())
+      o.failure = "not run: earlier checks of this problem ran out of time twice";
   return run;
 }
+
+/// Points to a millionth: sums of case weights such as 45 * (1/3 + 2/3) land
+/// on 44.99999999999999 otherwise, and --fail-under 45 would then fail a
+/// submission with full marks.
+double round_points(double points) { return std::round(points * 1e6) / 1e6; }
 
 std::string summary_line(const std::vector<CaseResult>& cases) {
   std::size_t passed = 0;
@@ -233,8 +260,10 @@ GradeReport grade_submission(const GradeOptions& options) {
         t.child_stdout = run.child_stdout;
         t.child_stderr = run.child_stderr;
       }
-      report.score += t.score;
-      report.max_score += t.max_score;
+      t.score = round_points(t.score);
+      t.max_score = round_points(t.max_score);
+      report.score = round_points(report.score + t.score);
+      report.max_score = round_points(report.max_score + t.max_score);
       say(problem.id + ": " + t.output);
       report.tests.push_back(std::move(t));
     }

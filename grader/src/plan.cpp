@@ -158,6 +158,31 @@ Plan plan_problem(const ProblemSpec& problem, std::uint64_t seed, bool visible_o
                                    std::to_string(c.samples) + " samples, trial " + std::to_string(t + 1));
         }
         break;
+      case ProblemKind::complexity: {
+        // One task times every size, the submission beside the reference.
+        protocol::Task task;
+        task.kind = protocol::TaskKind::timing;
+        protocol::TimingData& d = task.timing;
+        d.method = c.mode == "reverse" ? "gradient" : "forward";
+        d.graph = c.graph;
+        d.sizes = c.sizes;
+        d.width = c.width;
+        d.layers = c.layers;
+        d.outputs = c.outputs;
+        d.seed = static_cast<std::uint64_t>(draw.uniform(0, 1) * 9.0e15);
+        d.repeats = c.repeats;
+        d.budget_seconds = c.budget_seconds;
+        task.point.resize(c.graph == "chain" ? c.sizes.front() : 1);
+        for (double& v : task.point) v = draw.uniform(-1.0, 1.0);
+        std::string sizes;
+        for (std::size_t size : c.sizes) sizes += (sizes.empty() ? "" : ", ") + std::to_string(size);
+        std::string label = c.mode == "reverse" ? "reverse mode (ad::gradient), " : "forward mode (ad::jacobian_forward), ";
+        label += c.graph == "chain" ? "chain n → " + std::to_string(c.width) + " → … → " + std::to_string(c.outputs) +
+                                          " (" + std::to_string(c.layers) + " layers) with n = " + sizes
+                                    : "a chain of diamonds of depth " + sizes;
+        add(std::move(task), std::move(label));
+        break;
+      }
     }
     plan.cases.push_back(std::move(pc));
   }

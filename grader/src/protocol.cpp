@@ -12,7 +12,8 @@ namespace {
 
 constexpr TaskKind all_kinds[] = {TaskKind::forward_gradient, TaskKind::reverse_gradient, TaskKind::jacobian_forward,
                                   TaskKind::jacobian_reverse, TaskKind::vjp_add,          TaskKind::vjp_scale,
-                                  TaskKind::vjp_matmul,       TaskKind::network_gradient, TaskKind::network_step};
+                                  TaskKind::vjp_matmul,       TaskKind::network_gradient, TaskKind::network_step,
+                                  TaskKind::timing};
 
 TaskKind kind_from_string(const std::string& s) {
   for (TaskKind k : all_kinds)
@@ -60,6 +61,7 @@ const char* to_string(TaskKind kind) {
     case TaskKind::vjp_matmul: return "vjp_matmul";
     case TaskKind::network_gradient: return "network_gradient";
     case TaskKind::network_step: return "network_step";
+    case TaskKind::timing: return "timing";
   }
   return "?";
 }
@@ -79,6 +81,13 @@ std::string encode_request(const Request& request) {
       jt["matrices"].push_back({{"rows", m.rows}, {"cols", m.cols}, {"values", numbers(m.values)}});
     jt["scalars"] = numbers(t.scalars);
     jt["steps"] = t.steps;
+    if (t.kind == TaskKind::timing) {
+      const TimingData& d = t.timing;
+      jt["timing"] = {{"method", d.method},   {"graph", d.graph},     {"sizes", d.sizes},
+                      {"width", d.width},     {"layers", d.layers},   {"outputs", d.outputs},
+                      {"seed", d.seed},       {"repeats", d.repeats}, {"batch_seconds", hex(d.batch_seconds)},
+                      {"budget_seconds", hex(d.budget_seconds)}};
+    }
     j["tasks"].push_back(std::move(jt));
   }
   return j.dump();
@@ -102,6 +111,20 @@ Request decode_request(const std::string& text) {
       }
       t.scalars = numbers_from(jt.at("scalars"));
       t.steps = jt.at("steps").get<int>();
+      if (t.kind == TaskKind::timing) {
+        const auto& jd = jt.at("timing");
+        TimingData& d = t.timing;
+        d.method = jd.at("method").get<std::string>();
+        d.graph = jd.at("graph").get<std::string>();
+        d.sizes = jd.at("sizes").get<std::vector<std::size_t>>();
+        d.width = jd.at("width").get<std::size_t>();
+        d.layers = jd.at("layers").get<std::size_t>();
+        d.outputs = jd.at("outputs").get<std::size_t>();
+        d.seed = jd.at("seed").get<std::uint64_t>();
+        d.repeats = jd.at("repeats").get<int>();
+        d.batch_seconds = unhex(jd.at("batch_seconds").get<std::string>());
+        d.budget_seconds = unhex(jd.at("budget_seconds").get<std::string>());
+      }
       r.tasks.push_back(std::move(t));
     }
     return r;

@@ -5,11 +5,14 @@
 //  1. bubblewrap (when usable): new user, pid, network, ipc, uts and mount
 //     namespaces. The child sees a read-only /usr (+ /bin, /lib*, the dynamic
 //     loader's files in /etc), a fresh /proc, a minimal /dev, a small tmpfs
-//     /tmp, its scratch dir read-write and the read_only paths; nothing else of
-//     the host. All processes of the sandbox die with its pid namespace.
-//  2. A pids cgroup (when the host lets us create one): caps the number of
-//     tasks even for a fork bomb run by root, and lists every member, however
-//     it daemonized, so that all of them are killed.
+//     /tmp, its scratch dir read-write (or, with private_scratch, a small
+//     tmpfs in its place) and the read_only paths; nothing else of the host.
+//     All processes of the sandbox die with its pid namespace.
+//  2. Cgroups (when the host lets us create them): a pids cgroup caps the
+//     number of tasks even for a fork bomb run by root, and lists every
+//     member, however it daemonized, so that all of them are killed; a memory
+//     cgroup caps the memory of all the run's processes together (RLIMIT_AS
+//     is per process).
 //  3. Always: resource limits (CPU, address space, file size, open files,
 //     core dumps, processes), a new session, no_new_privs, an unprivileged
 //     uid/gid of the run's own when the grader is root (so RLIMIT_NPROC counts
@@ -22,13 +25,18 @@
 // anywhere, including 127.0.0.1); the whole file system is visible, with the
 // permissions of "others" (or of the grader's user when the grader is not
 // root: then the child can also write wherever that user can); other
-// processes are visible in /proc; /tmp is the host's, without a size cap.
-// Without a cgroup the task cap is RLIMIT_NPROC, which counts every process of
-// the uid (we add the current count) and does not bind root. The subreaper is
-// process-wide: orphans of the grader's other children are adopted too (and
-// reaped only when they look like sandbox processes), and when the grader is
-// not root, so that all runs share its uid, a stray orphan of one run may be
-// killed by the sweep of a concurrent one.
+// processes are visible in /proc; /tmp is the host's, without a size cap, and
+// the scratch dir takes as much disk as the CPU limit lets the child write.
+// When the grader is root, what the run's uid left in the shared writable
+// folders (/tmp, /var/tmp, /dev/shm, ...) and its System V IPC objects are
+// removed after the run; when it is not, they stay. Without a cgroup the task
+// cap is RLIMIT_NPROC, which counts every process of the uid (we add the
+// current count) and does not bind root, and nothing caps the memory of all
+// processes together. The subreaper is process-wide: orphans of the grader's
+// other children are adopted too (and reaped only when they look like sandbox
+// processes), and when the grader is not root, so that all runs share its
+// uid, a stray orphan of one run may be killed by the sweep of a concurrent
+// one.
 
 #include "grader/sandbox.hpp"
 
@@ -38,8 +46,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -83,6 +95,12 @@ constexpr std::uint64_t bwrap_extra_tasks = 2;
 // the grace only bounds a pathological case (a writer we could not kill).
 constexpr auto drain_grace = std::chrono::milliseconds(1000);
 constexpr auto kill_grace = std::chrono::milliseconds(2000);
+// bwrap's monitor and reaper, page tables and the like: memory the run's
+// cgroup holds beyond what the child itself may have.
+constexpr std::uint64_t memory_slack = 64ull << 20;
+// Folders every user may write to on a Debian host; without bubblewrap the
+// child can leave files there (with bubblewrap it sees none of them).
+constexpr const char* shared_writable_dirs[] = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue"};
 
 /// An owned file descriptor.
 class Fd {
@@ -258,87 +276,155 @@ void become_subreaper() {
 }
 
 // ---------------------------------------------------------------------------
-// pids cgroup: a task cap that binds root too, and an exact member list.
+// Cgroups: a task cap that binds root too, an exact member list, and a cap on
+// the memory of all the run's processes together (RLIMIT_AS is per process:
+// a fork bomb of memory bombs would otherwise own processes × memory_bytes).
 
-class PidsCgroup {
+class RunCgroups {
  public:
-  /// A fresh cgroup capped at max_tasks, or nullptr when the host does not let
-  /// us create one (read-only /sys/fs/cgroup, no pids controller, ...).
-  static std::unique_ptr<PidsCgroup> create(std::uint64_t max_tasks) {
+  /// Fresh cgroups capped at max_tasks tasks and max_memory bytes, or nullptr
+  /// when the host lets us create neither (read-only /sys/fs/cgroup, no pids
+  /// or memory controller, ...). Either cap may be missing on its own.
+  static std::unique_ptr<RunCgroups> create(std::uint64_t max_tasks, std::uint64_t max_memory) {
     static std::atomic<unsigned> counter{0};
     const std::string name =
         "adc-sandbox-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-    for (const auto& parent : candidate_parents()) {
-      const std::string dir = parent + "/" + name;
-      if (::mkdir(dir.c_str(), 0755) != 0) continue;
-      auto group = std::unique_ptr<PidsCgroup>(new PidsCgroup(dir));
-      if (write_small_file(dir + "/pids.max", std::to_string(max_tasks))) return group;
+    const Hierarchies where = find_hierarchies();
+    auto groups = std::unique_ptr<RunCgroups>(new RunCgroups());
+    // cgroup v1 has one hierarchy per controller; v2 one for all, where a
+    // controller works only when the parent's subtree_control enables it.
+    for (const std::string& parent : {where.v1_pids, where.v2}) {
+      if (parent.empty()) continue;
+      const std::string dir = groups->make(parent + "/" + name);
+      if (!dir.empty() && write_small_file(dir + "/pids.max", std::to_string(max_tasks))) {
+        groups->pids_dir_ = dir;
+        break;
+      }
     }
-    return nullptr;
+    for (const std::string& parent : {where.v1_memory, where.v2}) {
+      if (parent.empty()) continue;
+      const std::string dir = groups->make(parent + "/" + name);
+      if (dir.empty()) continue;
+      const bool v2 = parent == where.v2;
+      if (write_small_file(dir + (v2 ? "/memory.max" : "/memory.limit_in_bytes"), std::to_string(max_memory))) {
+        groups->memory_dir_ = dir;
+        groups->memory_v2_ = v2;
+        // v2: an out-of-memory kill takes the whole run, not one process of it.
+        if (v2) write_small_file(dir + "/memory.oom.group", "1");
+        break;
+      }
+    }
+    // A folder that took no cap is of no use; the members are listed from the others.
+    for (auto it = groups->made_.begin(); it != groups->made_.end();) {
+      if (*it != groups->pids_dir_ && *it != groups->memory_dir_) {
+        ::rmdir(it->c_str());
+        it = groups->made_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (groups->made_.empty()) return nullptr;
+    return groups;
   }
 
-  PidsCgroup(const PidsCgroup&) = delete;
-  PidsCgroup& operator=(const PidsCgroup&) = delete;
+  RunCgroups(const RunCgroups&) = delete;
+  RunCgroups& operator=(const RunCgroups&) = delete;
 
-  ~PidsCgroup() {
+  ~RunCgroups() {
     // rmdir fails with EBUSY until the killed tasks are fully gone.
-    const auto give_up = Clock::now() + std::chrono::milliseconds(500);
-    while (::rmdir(dir_.c_str()) != 0 && errno == EBUSY && Clock::now() < give_up)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    for (const std::string& dir : made_) {
+      const auto give_up = Clock::now() + std::chrono::milliseconds(500);
+      while (::rmdir(dir.c_str()) != 0 && errno == EBUSY && Clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
 
-  /// The file a task writes "0" to in order to join.
-  std::string procs_file() const { return dir_ + "/cgroup.procs"; }
+  /// The files a task writes "0" to in order to join (one per hierarchy).
+  std::vector<std::string> procs_files() const {
+    std::vector<std::string> files;
+    for (const std::string& dir : made_) files.push_back(dir + "/cgroup.procs");
+    return files;
+  }
 
   /// The current members.
   std::vector<pid_t> members() const {
     std::vector<pid_t> pids;
-    std::istringstream text(read_small_file(procs_file()).value_or(""));
-    long pid = 0;
-    while (text >> pid) pids.push_back(static_cast<pid_t>(pid));
+    for (const std::string& file : procs_files()) {
+      std::istringstream text(read_small_file(file).value_or(""));
+      long pid = 0;
+      while (text >> pid) pids.push_back(static_cast<pid_t>(pid));
+    }
     return pids;
   }
 
   /// Kills every member at once where the kernel can (cgroup v2).
-  void kill_all() const { write_small_file(dir_ + "/cgroup.kill", "1"); }
+  void kill_all() const {
+    for (const std::string& dir : made_) write_small_file(dir + "/cgroup.kill", "1");
+  }
+
+  /// Whether the kernel killed a member because the run's memory cap was reached.
+  bool out_of_memory() const {
+    if (memory_dir_.empty()) return false;
+    // v1: "oom_kill N" in memory.oom_control; v2: "oom_kill N" in memory.events.
+    const auto text = read_small_file(memory_dir_ + (memory_v2_ ? "/memory.events" : "/memory.oom_control"));
+    if (!text) return false;
+    const auto at = text->find("oom_kill ");
+    return at != std::string::npos && std::strtoull(text->c_str() + at + 9, nullptr, 10) > 0;
+  }
 
  private:
-  explicit PidsCgroup(std::string dir) : dir_(std::move(dir)) {}
+  RunCgroups() = default;
 
-  // Our own cgroup in the v1 pids hierarchy, then in the v2 one; a child of
-  // our own cgroup keeps us inside whatever limits the host gave the grader.
-  static std::vector<std::string> candidate_parents() {
-    std::string v1_mount, v2_mount;
+  struct Hierarchies {
+    std::string v1_pids, v1_memory, v2;  // our own cgroup in each; empty: none
+  };
+
+  // Makes dir once (v2 offers the same dir to both controllers).
+  std::string make(const std::string& dir) {
+    if (std::find(made_.begin(), made_.end(), dir) != made_.end()) return dir;
+    if (::mkdir(dir.c_str(), 0755) != 0) return "";
+    made_.push_back(dir);
+    return dir;
+  }
+
+  // Our own cgroup in the v1 pids and memory hierarchies and in the v2 one; a
+  // child of our own cgroup keeps us inside whatever limits the host gave the
+  // grader.
+  static Hierarchies find_hierarchies() {
+    std::string v1_pids_mount, v1_memory_mount, v2_mount;
     std::istringstream mounts(read_small_file("/proc/self/mounts").value_or(""));
     std::string line;
     while (std::getline(mounts, line)) {
       std::istringstream fields(line);
       std::string device, mount_point, type, options;
       if (!(fields >> device >> mount_point >> type >> options)) continue;
+      options = "," + options + ",";
       if (type == "cgroup2" && v2_mount.empty()) v2_mount = mount_point;
-      if (type == "cgroup" && ("," + options + ",").find(",pids,") != std::string::npos) v1_mount = mount_point;
+      if (type == "cgroup" && options.find(",pids,") != std::string::npos) v1_pids_mount = mount_point;
+      if (type == "cgroup" && options.find(",memory,") != std::string::npos) v1_memory_mount = mount_point;
     }
-    std::string v1_path, v2_path;
+    std::string v1_pids_path, v1_memory_path, v2_path;
     std::istringstream groups(read_small_file("/proc/self/cgroup").value_or(""));
     while (std::getline(groups, line)) {
       const auto first = line.find(':');
       const auto second = line.find(':', first + 1);
       if (first == std::string::npos || second == std::string::npos) continue;
-      const std::string controllers = line.substr(first + 1, second - first - 1);
+      const std::string controllers = "," + line.substr(first + 1, second - first - 1) + ",";
       const std::string path = line.substr(second + 1);
-      if (controllers.empty()) v2_path = path;
-      if (("," + controllers + ",").find(",pids,") != std::string::npos) v1_path = path;
+      if (controllers == ",,") v2_path = path;
+      if (controllers.find(",pids,") != std::string::npos) v1_pids_path = path;
+      if (controllers.find(",memory,") != std::string::npos) v1_memory_path = path;
     }
     const auto join = [](const std::string& mount, const std::string& path) {
+      if (mount.empty() || path.empty()) return std::string();
       return path == "/" ? mount : mount + path;
     };
-    std::vector<std::string> parents;
-    if (!v1_mount.empty() && !v1_path.empty()) parents.push_back(join(v1_mount, v1_path));
-    if (!v2_mount.empty() && !v2_path.empty()) parents.push_back(join(v2_mount, v2_path));
-    return parents;
+    return {join(v1_pids_mount, v1_pids_path), join(v1_memory_mount, v1_memory_path), join(v2_mount, v2_path)};
   }
 
-  std::string dir_;
+  std::vector<std::string> made_;
+  std::string pids_dir_, memory_dir_;
+  bool memory_v2_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -361,13 +447,14 @@ double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + sta
 // orphan we adopted, until none is alive; reaps what became our child and
 // returns the CPU seconds of those. Root itself stays a zombie so its pid (and
 // process group) cannot be reused before.
-double kill_sandbox(pid_t root, const PidsCgroup* cgroup, const StrayRule& strays) {
+double kill_sandbox(pid_t root, const RunCgroups* cgroup, const StrayRule& strays) {
   double reaped_cpu = 0;
   ::kill(-root, SIGKILL);
   ::kill(root, SIGKILL);
   if (cgroup != nullptr) cgroup->kill_all();
   const pid_t self = ::getpid();
   const auto give_up = Clock::now() + kill_grace;
+  int clean_passes = 0;
   for (;;) {
     std::set<pid_t> members{root};
     if (cgroup != nullptr)
@@ -394,7 +481,12 @@ double kill_sandbox(pid_t root, const PidsCgroup* cgroup, const StrayRule& stray
         if (reaped == p.pid) reaped_cpu += seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
       }
     }
-    if (!alive || Clock::now() > give_up) return reaped_cpu;
+    // One pass that saw nothing alive is not enough: /proc is listed first and
+    // read after, so a member that forked and then died between the two is
+    // seen dead while its child was never listed. A second clean pass lists
+    // after that death, so it sees the child.
+    clean_passes = alive ? 0 : clean_passes + 1;
+    if (clean_passes >= 2 || Clock::now() > give_up) return reaped_cpu;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
@@ -415,7 +507,7 @@ struct ChildPlan {
   std::vector<char*> argv;  // into args, null-terminated
   std::vector<char*> envp;  // into env, null-terminated
   std::string chdir_to;     // empty under bubblewrap, which does --chdir
-  std::string cgroup_procs;  // empty: no cgroup
+  std::vector<std::string> cgroup_procs;  // the cgroups to join; empty: none
   bool drop_privileges = false;
   uid_t uid = 0;  // when drop_privileges; also the gid
   std::vector<std::pair<int, rlim_t>> rlimits;  // soft limits; hard = soft
@@ -471,9 +563,9 @@ int lift(int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 10); }
   // A new session (and process group) so one kill(-pid) reaches everything
   // that did not setsid() again, and no terminal signals reach us.
   if (::setsid() < 0) child_fail(report_fd, "start a new session");
-  if (!plan.cgroup_procs.empty()) {
-    const int fd = ::open(plan.cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, "0", 1) != 1) child_fail(report_fd, "join the pids cgroup");
+  for (const std::string& procs : plan.cgroup_procs) {
+    const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, "0", 1) != 1) child_fail(report_fd, "join the sandbox's cgroups");
     ::close(fd);
   }
 
@@ -725,7 +817,11 @@ std::vector<std::string> bubblewrap_args(const RunRequest& request, const fs::pa
   }
   // The scratch dir after the read-only paths, so it stays writable even when
   // it lies inside one of them; the executable last, read-only.
-  args.insert(args.end(), {"--bind", scratch.string(), scratch.string()});
+  if (request.private_scratch) {
+    args.insert(args.end(), {"--size", std::to_string(request.limits.file_bytes), "--tmpfs", scratch.string()});
+  } else {
+    args.insert(args.end(), {"--bind", scratch.string(), scratch.string()});
+  }
   args.insert(args.end(), {"--ro-bind", request.argv[0], request.argv[0]});
   // The sandbox's root is a tmpfs holding the mount points; read-only, so that
   // only the scratch dir and /tmp take writes.
@@ -743,6 +839,58 @@ RunOutcome start_failed(RunOutcome outcome, std::string why) {
   outcome.termination = Termination::start_failed;
   outcome.error = std::move(why);
   return outcome;
+}
+
+// What a memory cgroup allows the whole run: the child's address space, the
+// tmpfs mounts bubblewrap gives it (their pages are charged to the run) and a
+// little for bwrap itself. One process alone meets RLIMIT_AS first, so the cap
+// binds only runs of several processes (a fork bomb of memory bombs).
+std::uint64_t memory_cap(const Limits& limits, bool bubblewrap) {
+  const std::uint64_t tmpfs = bubblewrap ? 2 * limits.file_bytes : 0;  // /tmp and a private scratch
+  return limits.memory_bytes + tmpfs + memory_slack;
+}
+
+// Without bubblewrap, a child of its own uid can still create files in the
+// host's shared folders (/tmp, /dev/shm, ...) and System V IPC objects, which
+// outlive it. Its processes are all dead now: remove what belongs to its uid.
+void remove_leftovers_of(uid_t uid) {
+  for (const char* dir : shared_writable_dirs) {
+    DIR* listing = ::opendir(dir);
+    if (listing == nullptr) continue;
+    std::vector<fs::path> doomed;
+    while (const dirent* item = ::readdir(listing)) {
+      const std::string name = item->d_name;
+      if (name == "." || name == "..") continue;
+      const fs::path path = fs::path(dir) / name;
+      struct stat info {};
+      if (::lstat(path.c_str(), &info) == 0 && info.st_uid == uid) doomed.push_back(path);
+    }
+    ::closedir(listing);
+    std::error_code ec;
+    for (const fs::path& path : doomed) fs::remove_all(path, ec);  // never follows a symlink
+  }
+  // /proc/sysvipc/{shm,msg,sem}: the owner's uid is a column of each line.
+  const struct {
+    const char* file;
+    std::size_t uid_column;
+    int (*remove)(int id);
+  } ipc_kinds[] = {
+      {"/proc/sysvipc/shm", 7, [](int id) { return ::shmctl(id, IPC_RMID, nullptr); }},
+      {"/proc/sysvipc/msg", 7, [](int id) { return ::msgctl(id, IPC_RMID, nullptr); }},
+      {"/proc/sysvipc/sem", 4, [](int id) { return ::semctl(id, 0, IPC_RMID); }},
+  };
+  for (const auto& kind : ipc_kinds) {
+    std::istringstream lines(read_small_file(kind.file).value_or(""));
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::vector<std::string> column;
+      for (std::string field; fields >> field;) column.push_back(field);
+      if (column.size() <= kind.uid_column) continue;
+      if (std::strtoul(column[kind.uid_column].c_str(), nullptr, 10) == uid) kind.remove(std::atoi(column[1].c_str()));
+    }
+  }
 }
 
 // The run itself; use_bubblewrap is already decided.
@@ -770,8 +918,8 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   }
 
   const std::uint64_t extra_tasks = use_bubblewrap ? bwrap_extra_tasks : 0;
-  std::unique_ptr<PidsCgroup> cgroup;
-  if (request.pids_cgroup) cgroup = PidsCgroup::create(limits.processes + extra_tasks);
+  std::unique_ptr<RunCgroups> cgroup;
+  if (request.pids_cgroup) cgroup = RunCgroups::create(limits.processes + extra_tasks, memory_cap(limits, use_bubblewrap));
   // Always: bwrap's monitor exits before reaping the pid-1 of its namespace,
   // whose CPU time (with the child's) we only get by reaping it ourselves.
   become_subreaper();
@@ -780,7 +928,7 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   plan.parent = ::getpid();
   plan.drop_privileges = drop_privileges;
   plan.uid = child_uid;
-  if (cgroup) plan.cgroup_procs = cgroup->procs_file();
+  if (cgroup) plan.cgroup_procs = cgroup->procs_files();
   if (use_bubblewrap) {
     plan.exec_path = bwrap_path;
     plan.args = bubblewrap_args(request, scratch);
@@ -897,6 +1045,7 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   stdin_fd.reset();
 
   const double descendants_cpu = kill_sandbox(pid, cgroup.get(), strays);
+  if (drop_privileges && !use_bubblewrap) remove_leftovers_of(child_uid);
   // Every writer is dead: the pipes hold what was written and then EOF.
   const auto drain_deadline = Clock::now() + drain_grace;
   for (;;) {
@@ -918,6 +1067,14 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
 
   if (timed_out) {
     outcome.termination = Termination::wall_limit;
+    return outcome;
+  }
+  // The kernel killed a process of the run for the cgroup's memory cap; the
+  // child died of it (or bwrap says so with 128 + SIGKILL).
+  const bool killed = WIFSIGNALED(status) || (use_bubblewrap && WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL);
+  if (killed && cgroup && cgroup->out_of_memory()) {
+    outcome.termination = Termination::memory_limit;
+    outcome.signal = SIGKILL;
     return outcome;
   }
   int sig = 0;
@@ -980,13 +1137,22 @@ std::string RunOutcome::describe() const {
     case Termination::signaled: {
       std::string text =
           "was killed by signal " + std::to_string(signal) + " (" + signal_description(signal) + ")";
-      if (signal == SIGABRT) text += ", e.g. a failed assertion or an uncaught exception";
+      if (signal == SIGSEGV || signal == SIGBUS)
+        text += ": an invalid memory access, such as a null or dangling pointer, an index out of range, or "
+                "unbounded recursion overflowing the stack";
+      if (signal == SIGFPE) text += ", e.g. an integer division by zero";
+      if (signal == SIGABRT)
+        text += ", e.g. a failed assertion, an uncaught exception or one thrown out of a destructor";
       if (signal == SIGXFSZ) text += ": it wrote a file larger than " + std::to_string(limits.file_bytes) + " bytes";
       return text;
     }
-    case Termination::cpu_limit: return "used more than " + format_seconds(limits.cpu_seconds) + " s of CPU time";
+    case Termination::cpu_limit:
+      return "ran out of time: used more than " + format_seconds(limits.cpu_seconds) + " s of CPU time";
     case Termination::wall_limit:
       return "ran out of time: killed after " + format_seconds(limits.wall_seconds) + " s of wall-clock time";
+    case Termination::memory_limit:
+      return "ran out of memory: its processes together used more than " +
+             std::to_string(memory_cap(limits, bubblewrap) >> 20) + " MiB";
     case Termination::start_failed: return "could not be started: " + error;
   }
   return "ended in an unknown way";

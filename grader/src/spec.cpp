@@ -13,6 +13,7 @@
 
 #include "grader/error.hpp"
 #include "grader/expr.hpp"
+#include "grader/numdiff.hpp"
 
 namespace grader {
 
@@ -161,7 +162,8 @@ const std::map<std::string, ProblemKind>& kinds() {
       {"forward_gradient", ProblemKind::forward_gradient}, {"reverse_gradient", ProblemKind::reverse_gradient},
       {"jacobian", ProblemKind::jacobian},                 {"vjp_add", ProblemKind::vjp_add},
       {"vjp_scale", ProblemKind::vjp_scale},               {"vjp_matmul", ProblemKind::vjp_matmul},
-      {"network_gradient", ProblemKind::network_gradient}, {"network_step", ProblemKind::network_step}};
+      {"network_gradient", ProblemKind::network_gradient}, {"network_step", ProblemKind::network_step},
+      {"complexity", ProblemKind::complexity}};
   return k;
 }
 
@@ -232,18 +234,86 @@ void read_functions(const ObjectReader& r, CaseSpec& c, bool many) {
   c.arity = arity;
 }
 
+/// A chosen point never sits on a kink (abs or relu at 0) unless the case is
+/// about the kink and states the rule expected there ("kink"); a case that
+/// states one has a point on a kink. (Random points land on one with
+/// probability 0; finite differences step around a kink nearby.)
+void check_kinks(const ObjectReader& r, CaseSpec& c) {
+  if (r.has("kink")) {
+    c.kink = r.string("kink", false, "", "");
+    if (c.kink != "zero" && c.kink != "left" && c.kink != "right")
+      r.fail(r.field("kink"), "is not a rule at a kink", r.at("kink"),
+             "use \"zero\" (abs'(0) = relu'(0) = 0, the course's convention), \"left\" or \"right\" (the one-sided "
+             "derivative)");
+  }
+  bool any_on_kink = false;
+  for (std::size_t i = 0; i < c.at.size(); ++i)
+    for (const std::string& text : c.functions) {
+      const std::string kink = kink_at(Expression::parse(text, c.variables), c.at[i]);
+      if (kink.empty()) continue;
+      any_on_kink = true;
+      if (c.kink.empty())
+        r.fail(r.field("at") + "[" + std::to_string(i) + "]", "sits on a kink of \"" + text + "\" (" + kink + ")",
+               r.at("at")[i],
+               "move the point off the kink, or, if the case is about the kink, state the rule expected there with "
+               "\"kink\": \"zero\", \"left\" or \"right\"");
+    }
+  if (!c.kink.empty() && !any_on_kink)
+    r.fail(r.field("kink"), "is given but no point of \"at\" sits on a kink", r.at("kink"),
+           "remove \"kink\", or add a point where the argument of abs or relu is exactly 0");
+}
+
+/// The fields of a complexity case (see problems/README.md).
+void read_complexity(const ObjectReader& r, CaseSpec& c) {
+  c.mode = r.string("mode", true, "", "say which mode is timed: \"reverse\" (ad::gradient) or \"forward\" (ad::jacobian_forward)");
+  if (c.mode != "forward" && c.mode != "reverse")
+    r.fail(r.field("mode"), "must be \"forward\" or \"reverse\"", r.at("mode"), "");
+  c.graph = r.string("graph", true, "", "say which graphs grow: \"chain\" (input width) or \"diamonds\" (depth)");
+  if (c.graph != "chain" && c.graph != "diamonds")
+    r.fail(r.field("graph"), "must be \"chain\" or \"diamonds\"", r.at("graph"), "");
+  const std::string sizes_fix = "give 2 to 12 ascending whole numbers, e.g. [4, 16, 64, 256]";
+  if (!r.has("sizes")) r.fail_missing("sizes", sizes_fix);
+  const json& v = r.at("sizes");
+  const long long top = c.graph == "chain" ? 4096 : 100000;
+  if (!v.is_array() || v.size() < 2 || v.size() > 12) r.fail(r.field("sizes"), "must be an array of 2 to 12 sizes", v, sizes_fix);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_number_unsigned() || v[i].get<long long>() < 1 || v[i].get<long long>() > top)
+      r.fail(r.field("sizes") + "[" + std::to_string(i) + "]", "must be a whole number from 1 to " + std::to_string(top), v[i],
+             sizes_fix);
+    c.sizes.push_back(v[i].get<std::size_t>());
+    if (i > 0 && c.sizes[i] <= c.sizes[i - 1])
+      r.fail(r.field("sizes"), "must be strictly ascending", v, "sort the sizes and drop repeats");
+  }
+  for (const char* key : {"width", "layers", "outputs"})
+    if (c.graph != "chain" && r.has(key))
+      r.fail(r.field(key), "is only for \"graph\": \"chain\"", r.at(key), "remove it");
+  c.width = static_cast<std::size_t>(r.integer("width", false, 8, 1, 1024, "give the interior width, 1 to 1024"));
+  c.layers = static_cast<std::size_t>(r.integer("layers", false, 4, 1, 64, "give the number of layers, 1 to 64"));
+  c.outputs = static_cast<std::size_t>(r.integer("outputs", false, 1, 1, 1024, "give the output width, 1 to 1024"));
+  if (c.mode == "reverse" && c.outputs != 1)
+    r.fail(r.field("outputs"), "must be 1 in reverse mode (what is timed is the gradient of a scalar output)",
+           r.at("outputs"), "drop \"outputs\" or time forward mode");
+  c.max_exponent = r.number("max_exponent", false, 0.5, 0.0, 4.0, true,
+                            "give how fast the time may grow beside the reference's, e.g. 0.5");
+  c.budget_seconds = r.number("budget_seconds", false, 1.0, 0.0, 600.0, true, "give the measuring budget in seconds, e.g. 1");
+  c.repeats = static_cast<int>(r.integer("repeats", false, 5, 1, 51, "give the number of timed batches per size, 1 to 51"));
+}
+
 CaseSpec read_case(const json& j, std::size_t index, ProblemKind kind, const std::filesystem::path& file) {
   const std::string path = "cases[" + std::to_string(index) + "]";
   std::set<std::string> allowed = {"name", "weight", "visibility", "random"};
   switch (kind) {
     case ProblemKind::forward_gradient:
-    case ProblemKind::reverse_gradient: allowed.insert({"function", "variables", "at"}); break;
-    case ProblemKind::jacobian: allowed.insert({"functions", "variables", "at", "mode"}); break;
+    case ProblemKind::reverse_gradient: allowed.insert({"function", "variables", "at", "kink"}); break;
+    case ProblemKind::jacobian: allowed.insert({"functions", "variables", "at", "mode", "kink"}); break;
     case ProblemKind::vjp_add:
     case ProblemKind::vjp_scale: allowed.insert("shape"); break;
     case ProblemKind::vjp_matmul: allowed.insert({"x_shape", "w_shape"}); break;
     case ProblemKind::network_gradient: allowed.insert({"inputs", "hidden", "samples"}); break;
     case ProblemKind::network_step: allowed.insert({"inputs", "hidden", "samples", "learning_rate", "steps"}); break;
+    case ProblemKind::complexity:
+      allowed.insert({"mode", "graph", "sizes", "width", "layers", "outputs", "max_exponent", "budget_seconds", "repeats"});
+      break;
   }
   ObjectReader r(j, path, file, allowed);
   CaseSpec c;
@@ -260,6 +330,7 @@ CaseSpec read_case(const json& j, std::size_t index, ProblemKind kind, const std
       read_points(r, c);
       if (c.at.empty() && !c.random)
         r.fail(path, "has neither \"at\" nor \"random\"", j, "give points with \"at\" or draw them with \"random\"");
+      check_kinks(r, c);
       if (kind == ProblemKind::jacobian) {
         c.mode = r.string("mode", false, "both", "");
         if (c.mode != "forward" && c.mode != "reverse" && c.mode != "both")
@@ -288,9 +359,10 @@ CaseSpec read_case(const json& j, std::size_t index, ProblemKind kind, const std
       }
       break;
     }
+    case ProblemKind::complexity: read_complexity(r, c); break;
   }
   const bool needs_random = kind != ProblemKind::forward_gradient && kind != ProblemKind::reverse_gradient &&
-                            kind != ProblemKind::jacobian;
+                            kind != ProblemKind::jacobian && kind != ProblemKind::complexity;
   if (needs_random && !c.random)
     r.fail(path, "has no \"random\" block", j, "add \"random\": {\"trials\": 3, \"seed\": 1} to draw its inputs");
   return c;

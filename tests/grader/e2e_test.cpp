@@ -3,11 +3,13 @@
 // every results file checked against the Gradescope format.
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -225,6 +227,26 @@ TEST(GradeCommand, FailUnderTurnsALowScoreIntoExitCodeOne) {
   const fs::path problems = quick_problems(work.path() / "problems");
   EXPECT_EQ(run_grader(source_dir / "student_template", problems, work.path(), "--fail-under 50").exit_code, 1);
   EXPECT_EQ(run_grader(source_dir / "reference", problems, work.path(), "--fail-under 100").exit_code, 0);
+}
+
+// Case weights such as thirds sum to 44.99999999999999 in floating point: full
+// marks must still be exactly the points the specs give, so that
+// --fail-under <the full total> passes a submission with full marks.
+TEST(GradeCommand, FullMarksAreExactlyTheSpecsPointsAndPassFailUnderThatTotal) {
+  TempDir work("fail-under-total");
+  const fs::path problems = quick_problems(work.path() / "problems");
+  double total = 0;
+  for (const auto& e : fs::directory_iterator(problems)) total += json::parse(grader::read_file(e.path())).at("points").get<double>();
+  const GradeRun run = run_grader(source_dir / "reference", problems, work.path());
+  ASSERT_TRUE(run.results.is_object()) << run.stdout_text;
+  EXPECT_EQ(run.results.at("score").get<double>(), total);
+  for (const json& t : run.results.at("tests")) {
+    const double max = t.at("max_score").get<double>();
+    EXPECT_EQ(max * 1e6, std::round(max * 1e6)) << t.at("name") << ": " << max;
+  }
+  std::ostringstream bar;
+  bar << total;
+  EXPECT_EQ(run_grader(source_dir / "reference", problems, work.path(), "--fail-under " + bar.str()).exit_code, 0);
 }
 
 TEST(GradeCommand, UnwritableOutputPathIsAGraderErrorNamingThePath) {

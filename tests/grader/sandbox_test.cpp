@@ -154,7 +154,9 @@ TEST(SandboxRun, ReportsSegfaultAsSignal11) {
   const RunOutcome outcome = grader::run_sandboxed(victim(dir.path(), {"segfault"}));
   ASSERT_EQ(outcome.termination, Termination::signaled) << outcome.describe();
   EXPECT_EQ(outcome.signal, SIGSEGV);
-  EXPECT_EQ(outcome.describe(), "was killed by signal 11 (segmentation fault)");
+  EXPECT_EQ(outcome.describe(),
+            "was killed by signal 11 (segmentation fault): an invalid memory access, such as a null or dangling "
+            "pointer, an index out of range, or unbounded recursion overflowing the stack");
 }
 
 TEST(SandboxRun, ReportsSegfaultWithoutBubblewrap) {
@@ -254,7 +256,7 @@ TEST(SandboxLimits, CpuLoopHitsCpuLimit) {
   ASSERT_EQ(outcome.termination, Termination::cpu_limit) << outcome.describe();
   EXPECT_GE(outcome.cpu_seconds, 0.9);
   EXPECT_LT(outcome.wall_seconds, 5.0);
-  EXPECT_EQ(outcome.describe(), "used more than 1 s of CPU time");
+  EXPECT_EQ(outcome.describe(), "ran out of time: used more than 1 s of CPU time");
 }
 
 TEST(SandboxLimits, SleepHitsWallLimitPromptly) {

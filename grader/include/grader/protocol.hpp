@@ -19,6 +19,7 @@
 /// every probe: it must not include any ad/ header.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ enum class TaskKind {
   vjp_matmul,        ///< vjp_matmul_x and vjp_matmul_w (prefilled)
   network_gradient,  ///< ad::gradient of the two-layer network
   network_step,      ///< ad::sgd_step with ad::gradient, `steps` times
+  timing,            ///< time the submission beside the reference on growing graphs (grader/timing.hpp)
 };
 
 /// "forward_gradient", … (the names above).
@@ -47,6 +49,20 @@ struct MatrixData {
   std::vector<double> values;  ///< rows·cols entries, row-major
 };
 
+/// What a timing task times (TaskKind::timing; see grader/timing.hpp).
+struct TimingData {
+  std::string method = "gradient";  ///< grader::timing::Method name: gradient, forward, reverse, …
+  std::string graph = "chain";      ///< "chain" (sizes are input widths) or "diamonds" (sizes are depths)
+  std::vector<std::size_t> sizes;   ///< in the order measured (ascending)
+  std::size_t width = 8;            ///< chain: interior width
+  std::size_t layers = 4;           ///< chain: number of layers
+  std::size_t outputs = 1;          ///< chain: output width
+  std::uint64_t seed = 1;           ///< chain: the weights follow from it
+  int repeats = 5;                  ///< timed batches per size and implementation (their median counts)
+  double batch_seconds = 0.002;     ///< CPU time one batch aims at
+  double budget_seconds = 1.0;      ///< wall time after which the measurement stops
+};
+
 /// One task: one evaluation of the submission.
 struct Task {
   TaskKind kind = TaskKind::forward_gradient;
@@ -56,6 +72,7 @@ struct Task {
   std::vector<MatrixData> matrices;    ///< tensor inputs, in the order the kind defines
   std::vector<double> scalars;         ///< scalar inputs, in the order the kind defines
   int steps = 1;                       ///< network_step: how many steps
+  TimingData timing;                   ///< timing: what to time
 };
 
 /// Everything one probe run does.

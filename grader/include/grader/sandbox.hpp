@@ -15,13 +15,15 @@ struct Limits {
   double cpu_seconds = 10.0;
   /// Wall-clock time after which the parent kills the whole sandbox.
   double wall_seconds = 20.0;
-  /// Address space per process (RLIMIT_AS).
+  /// Address space per process (RLIMIT_AS); where a memory cgroup can be
+  /// made, also (plus the tmpfs mounts and a little slack) the memory of all
+  /// the run's processes together.
   std::uint64_t memory_bytes = 1ull << 30;
   /// Bytes kept per captured stream; the rest is read and discarded so the
   /// child never blocks on a full pipe.
   std::uint64_t output_bytes = 1 << 20;
   /// Largest file the child may write (RLIMIT_FSIZE); also the size of its /tmp
-  /// under bubblewrap.
+  /// (and of a private scratch) under bubblewrap.
   std::uint64_t file_bytes = 16ull << 20;
   /// Most tasks (processes and threads) the sandbox may have at once.
   std::uint64_t processes = 16;
@@ -57,13 +59,27 @@ struct RunRequest {
   /// KEY=VALUE entries; the child's environment is otherwise empty but for
   /// PWD=<scratch_dir>, which bubblewrap always sets.
   std::vector<std::string> env;
-  /// Use a pids cgroup (exact process accounting and killing) when the host
-  /// lets the grader create one; off only to exercise the fallback.
+  /// Under bubblewrap, give the child an empty private tmpfs of at most
+  /// limits.file_bytes at scratch_dir (argv[0] stays visible in it, read-only)
+  /// instead of the host folder: what it writes can neither fill the host's
+  /// disk nor outlive the run. For runs whose files nobody needs afterwards;
+  /// without bubblewrap the host folder is used.
+  bool private_scratch = false;
+  /// Use cgroups (pids: exact process accounting and killing; memory: a cap on
+  /// all processes together) when the host lets the grader create them; off
+  /// only to exercise the fallback.
   bool pids_cgroup = true;
 };
 
 /// How a run ended.
-enum class Termination { exited, signaled, cpu_limit, wall_limit, start_failed };
+enum class Termination {
+  exited,        ///< the child exited (exit_code)
+  signaled,      ///< a signal killed it (signal)
+  cpu_limit,     ///< it used up its CPU time
+  wall_limit,    ///< it ran out of wall-clock time and was killed
+  memory_limit,  ///< the kernel killed it for the memory cap of the run's cgroup
+  start_failed,  ///< it could not be started (error)
+};
 
 /// What happened in one run.
 struct RunOutcome {
@@ -103,7 +119,7 @@ struct RunOutcome {
   std::string error;
 
   /// One sentence a student understands, e.g. "was killed by signal 11
-  /// (segmentation fault)" or "used more than 10 s of CPU time".
+  /// (segmentation fault)" or "ran out of time: used more than 10 s of CPU time".
   std::string describe() const;
 };
 

@@ -26,6 +26,7 @@ enum class ProblemKind {
   vjp_matmul,        ///< VJPs of matmul
   network_gradient,  ///< the two-layer network's gradient
   network_step,      ///< gradient-descent steps of the two-layer network
+  complexity,        ///< how the cost of forward/reverse mode grows, timed beside the reference
 };
 
 /// "forward_gradient", … as written in specs.
@@ -39,10 +40,12 @@ struct RandomTrials {
   double high = 1.0;        ///< upper bound
 };
 
-/// Comparison tolerances against the reference AD: |got - want| <= absolute + relative·|want|.
+/// Comparison tolerances against the reference AD, on top of rounding:
+/// |got - want| <= absolute + relative·|want| + 8·(the rounding-error bound of want).
+/// The bound is derived per number by the judge; these are the floor a spec may add.
 struct Tolerance {
-  double relative = 1e-9;   ///< relative part
-  double absolute = 1e-12;  ///< absolute part (for values near 0)
+  double relative = 1e-12;  ///< relative part: slack for other correct formulas (tight enough to catch finite differences)
+  double absolute = 0.0;    ///< absolute part
 };
 
 /// Limits of one probe run (one problem, or what is left of it after a crash).
@@ -64,6 +67,7 @@ struct CaseSpec {
   std::size_t arity = 0;                  ///< number of variables (derived)
   std::vector<std::vector<double>> at;    ///< chosen points
   std::string mode;                       ///< jacobian: "forward", "reverse" or "both"
+  std::string kink;                       ///< gradient kinds: the rule expected at a kink ("zero", "left", "right"); empty: no point may sit on one
   // tensor kinds
   std::vector<std::size_t> shape;         ///< vjp_add / vjp_scale: rows, cols
   std::vector<std::size_t> x_shape;       ///< vjp_matmul: X
@@ -72,6 +76,15 @@ struct CaseSpec {
   std::size_t inputs = 0, hidden = 0, samples = 0;  ///< network sizes
   double learning_rate = 0.0;             ///< network_step
   int steps = 1;                          ///< network_step
+  // complexity kind (`mode` is "forward" or "reverse")
+  std::string graph;                      ///< "chain" (sizes are input widths) or "diamonds" (sizes are depths)
+  std::vector<std::size_t> sizes;         ///< ascending, at least two
+  std::size_t width = 8;                  ///< chain: interior width
+  std::size_t layers = 4;                 ///< chain: number of layers
+  std::size_t outputs = 1;                ///< chain: output width (1 for reverse mode: a gradient)
+  double max_exponent = 0.5;              ///< largest allowed fitted exponent of (time / reference time) against size
+  double budget_seconds = 1.0;            ///< the measurement stops after this much wall time
+  int repeats = 5;                        ///< timed batches per size (their median counts)
   std::optional<RandomTrials> random;     ///< random trials (points, tensors, networks)
 };
 
