@@ -8,9 +8,12 @@
 #include <cassert>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <map>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <unordered_map>
 
 #include "grader/error.hpp"
@@ -332,9 +335,40 @@ class Parser {
   // and it is the last node emitted when its operand is complete. So folding
   // only ever rewrites the last one or two nodes.
 
+  // Every node that depends on a variable is made once: a repeated
+  // subexpression (`exp(x1*x2) * (1 + exp(x1*x2))`, and `x1` in `x1 * x1`) is
+  // one node, computed once and used twice, as a person writing the function
+  // by hand would keep it in a variable. So the graph a submission records has
+  // shared interior nodes, not only shared inputs, and a backward sweep that
+  // mishandles a node with several consumers shows. Constants are never
+  // shared (the folding invariant below needs each to be the last node
+  // emitted); as operands they are compared by value.
   std::int32_t push(const ExprNode& node) {
+    if (node.op != ExprOp::constant) {
+      const auto [it, inserted] = made_.try_emplace(key_of(node), static_cast<std::int32_t>(nodes_.size()));
+      if (!inserted) return it->second;
+    }
     nodes_.push_back(node);
     return static_cast<std::int32_t>(nodes_.size() - 1);
+  }
+
+  /// What makes two non-constant nodes the same: the operation, the variable,
+  /// and each operand (a constant by its value's bits, any other by its node).
+  using NodeKey = std::tuple<int, int, std::uint64_t, int, std::uint64_t, std::int32_t>;
+  NodeKey key_of(const ExprNode& node) const {
+    const auto operand = [&](std::int32_t i) -> std::pair<int, std::uint64_t> {
+      if (i < 0) return {0, 0};
+      const ExprNode& o = nodes_[static_cast<std::size_t>(i)];
+      if (o.op == ExprOp::constant) {
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &o.value, sizeof bits);
+        return {1, bits};
+      }
+      return {2, static_cast<std::uint64_t>(i)};
+    };
+    const auto [ak, av] = operand(node.a);
+    const auto [bk, bv] = operand(node.b);
+    return {static_cast<int>(node.op), ak, av, bk, bv, node.var};
   }
 
   bool is_constant(const Operand& o) const { return nodes_[static_cast<std::size_t>(o.node)].op == ExprOp::constant; }
@@ -509,6 +543,7 @@ class Parser {
   std::vector<Token> tokens_;
   std::size_t next_ = 0;
   std::vector<ExprNode> nodes_;
+  std::map<NodeKey, std::int32_t> made_;  ///< each non-constant node made so far, by what it computes
   std::vector<std::string> names_;
 };
 

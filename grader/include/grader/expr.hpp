@@ -37,6 +37,9 @@
 ///   dependent lookup finds ad::sin(Dual), a student's sin(MyDual) and std::sin
 ///   for double. On double, abs is std::fabs and relu(v) is v > 0 ? v : 0
 ///   (relu'(0) = 0, as in ad/dual.hpp).
+/// - A repeated subexpression that depends on a variable is one node: it is
+///   computed once and its value used wherever it appears (`x1*x2` in
+///   `exp(x1*x2) * (1 + exp(x1*x2))`), so a tape holds shared interior nodes.
 /// - make_constant(c) is called only when the whole expression is a constant,
 ///   for types such as ad::Var that cannot be built from a double without a tape.
 
