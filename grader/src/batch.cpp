@@ -125,30 +125,6 @@ std::string kind_of(const YAML::Node& node) {
   }
 }
 
-/// A private folder under $TMPDIR/adcourse-unzip for one upload, removed afterwards.
-class WorkDir {
- public:
-  WorkDir() {
-    const fs::path base = fs::temp_directory_path() / "adcourse-unzip";
-    std::error_code ec;
-    fs::create_directories(base, ec);
-    std::string tmpl = (base / "unzip-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a folder in \"" + base.string() + "\" to unpack uploads; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~WorkDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  WorkDir(const WorkDir&) = delete;
-  WorkDir& operator=(const WorkDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 /// Runs /usr/bin/unzip with `args` in the sandbox on `work`.
 RunOutcome run_unzip(const std::vector<std::string>& args, const fs::path& work, SandboxMode mode) {
   RunRequest req;
@@ -302,11 +278,11 @@ StudentRecord grade_one(const BatchSubmission& s, const std::string& fingerprint
   GradeReport report;
   std::string hide;  // a temporary path that messages should not show
   try {
-    std::optional<WorkDir> work;
+    std::optional<TempFolder> work;
     fs::path folder = s.path;
     std::string unpack_problem;
     if (s.zipped) {
-      work.emplace();
+      work.emplace("adcourse-unzip", "unzip", "unpack uploads in");
       unpack_problem = unzip_submission(s.path, work->path(), o.sandbox);
       folder = work->path() / "files";
       hide = folder.string();

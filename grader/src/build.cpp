@@ -114,32 +114,6 @@ double limit_from_env(const char* name, double fallback) {
   return value;
 }
 
-/// A private folder under $TMPDIR/adcourse-build, removed with the object.
-/// Not in the cache: the sandboxed compiler may run as an unprivileged user,
-/// who cannot enter a cache under a private home.
-class StagingDir {
- public:
-  StagingDir() {
-    const fs::path base = fs::temp_directory_path() / "adcourse-build";
-    std::error_code ec;
-    fs::create_directories(base, ec);
-    std::string tmpl = (base / "build-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a build folder in \"" + base.string() + "\"; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~StagingDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  StagingDir(const StagingDir&) = delete;
-  StagingDir& operator=(const StagingDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 /// An exclusive flock on a file of the cache, held while the object lives:
 /// concurrent builds (a batch's workers, several graders) wait for the one
 /// that compiles instead of compiling the same thing again.
@@ -274,7 +248,7 @@ DriverObject driver_object(const std::vector<Staged>& headers, const std::vector
   }
   // Only the headers are staged: the driver's object may depend on nothing
   // else, or the cache key above would not name everything it was built from.
-  const StagingDir staging;
+  const TempFolder staging("adcourse-build", "build", "build a submission in");
   write_staged(headers, staging.path());
   std::vector<std::string> args = flags;
   args.insert(args.end(), {"-I" + (staging.path() / "include").string(), "-I" + (inst.share_dir / "include").string(),
@@ -435,7 +409,7 @@ BuildResult build_probe(const fs::path& submission, const Installation& inst, Sa
     if (s.relative.rfind("include/", 0) == 0) staged_headers.push_back(s);
   const DriverObject driver = driver_object(staged_headers, flags, inst, mode);
   RunOutcome out = driver.outcome;
-  const StagingDir staging;
+  const TempFolder staging("adcourse-build", "build", "build a submission in");
   if (!driver.object.empty()) {
     const std::vector<std::string> staged_sources = write_staged(staged, staging.path());
     // A copy in the staging folder: the sandboxed compiler may not be able to

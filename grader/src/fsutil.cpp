@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -241,6 +242,22 @@ std::string truncate_text(std::string_view text, std::size_t max_bytes) {
   std::string out(text.substr(0, cut));
   out += "… [truncated: " + std::to_string(text.size() - cut) + " more bytes]";
   return out;
+}
+
+TempFolder::TempFolder(const std::string& area, const std::string& prefix, const std::string& purpose) {
+  const std::filesystem::path base = std::filesystem::temp_directory_path() / area;
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  std::string tmpl = (base / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    throw GraderError("cannot create a folder in \"" + base.string() + "\" to " + purpose +
+                      " (" + std::strerror(errno) + "); set TMPDIR to a writable folder");
+  path_ = tmpl;
+}
+
+TempFolder::~TempFolder() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace grader

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "grader/error.hpp"
+#include "grader/fsutil.hpp"
 #include "grader/judge.hpp"
 #include "grader/plan.hpp"
 #include "grader/protocol.hpp"
@@ -18,29 +19,6 @@ namespace grader {
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A scratch folder for one probe run, removed afterwards.
-class ScratchDir {
- public:
-  explicit ScratchDir(const fs::path& base) {
-    std::error_code ec;
-    fs::create_directories(base, ec);
-    std::string tmpl = (base / "run-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a scratch folder in \"" + base.string() + "\"; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 struct ProblemRun {
   std::vector<TaskOutcome> outcomes;
@@ -61,7 +39,7 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
   const ProblemLimits& lim = plan.problem->limits;
   while (start < n && timeouts < 2) {
     req.start = start;
-    ScratchDir scratch(fs::temp_directory_path() / "adcourse-runs");
+    TempFolder scratch("adcourse-runs", "run", "run a probe in");
     RunRequest rr;
     // A copy of the probe in the scratch folder: the sandboxed user may not be
     // able to enter the build cache, and the copy is the child's to spoil.
@@ -138,7 +116,8 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
 /// of their own, whose output is not kept, since the submission can print
 /// whatever it is given (the request holds every input of its run) and hidden
 /// inputs must not show in a visible test. Two runs out of time end the
-/// problem: a submission that loops forever costs at most twice the wall limit.
+/// problem: a submission that loops forever costs at most twice the wall limit
+/// per problem (visible and hidden runs together) that calls the looping code.
 ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
   ProblemRun run;
   run.outcomes.assign(plan.tasks.size(), TaskOutcome{});

@@ -165,30 +165,6 @@ double max_total(const Gradebook& book) {
   return best;
 }
 
-/// A private folder under $TMPDIR for drawing the histogram, removed afterwards.
-class PlotDir {
- public:
-  PlotDir() {
-    const fs::path base = fs::temp_directory_path() / "adcourse-plot";
-    std::error_code ec;
-    fs::create_directories(base, ec);
-    std::string tmpl = (base / "plot-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a folder in \"" + base.string() + "\" to draw the histogram; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~PlotDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  PlotDir(const PlotDir&) = delete;
-  PlotDir& operator=(const PlotDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 std::string find_gnuplot() {
   for (const char* p : {"/usr/bin/gnuplot", "/usr/local/bin/gnuplot", "/bin/gnuplot"}) {
     std::error_code ec;
@@ -546,7 +522,7 @@ GradebookFiles write_gradebook(const Gradebook& book, const fs::path& dir) {
   if (gnuplot.empty()) {
     files.note = "histogram.png not drawn: gnuplot is not installed (apt-get install gnuplot-nox)";
   } else {
-    const PlotDir plot;
+    const TempFolder plot("adcourse-plot", "plot", "draw the histogram in");
     const std::vector<std::size_t> counts = histogram(book, 10);
     const double top = max_total(book);
     std::string data;

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -1183,14 +1184,10 @@ MutationReport run_mutation(const MutateOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<ProblemSpec> problems = load_problems(o.problems);  // a bad spec stops us first
   fs::path work = o.work_dir;
-  bool own_work = false;
+  std::optional<TempFolder> own_work;  // removed however this function ends
   if (work.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "adcourse-mutants-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a folder for the mutants in \"" + fs::temp_directory_path().string() +
-                        "\"; set TMPDIR to a writable folder");
-    work = tmpl;
-    own_work = true;
+    own_work.emplace("adcourse-mutants", "mutants", "write the mutants in");
+    work = own_work->path();
   }
   // Mutants are generated from, and written from, a snapshot: an edit of the
   // reference during a long run does not mix two versions in one mutant.
@@ -1255,10 +1252,6 @@ MutationReport run_mutation(const MutateOptions& o) {
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (std::thread& t : threads) t.join();
-  if (own_work) {
-    std::error_code ec;
-    fs::remove_all(work, ec);
-  }
   for (const MutantResult& r : report.results) {
     switch (r.status) {
       case MutantResult::Status::killed:

@@ -22,28 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A private folder under $TMPDIR, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "adcourse-package-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a folder in \"" + fs::temp_directory_path().string() +
-                        "\" to stage the package; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 /// What never goes into the package: hidden files (.git), build folders,
 /// the tests, the project's own problems (replaced by the ones given) and
 /// zips (an earlier autograder.zip).
@@ -107,7 +85,7 @@ std::vector<std::string> package_gradescope(const PackageOptions& o) {
   // A bad spec fails here, not on Gradescope in front of every student.
   load_problems(o.problems);
 
-  const TempDir stage;
+  const TempFolder stage("adcourse-package", "package", "stage the package in");
   const fs::path top = stage.path() / "autograder";
   fs::create_directories(top, ec);
   std::vector<std::string> listed;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "grader/error.hpp"
+#include "grader/fsutil.hpp"
 #include "grader/judge.hpp"
 #include "grader/plan.hpp"
 #include "grader/protocol.hpp"
@@ -18,37 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A scratch folder for one probe run, removed afterwards.
-class Scratch {
- public:
-  Scratch() {
-    const fs::path base = fs::temp_directory_path() / "adcourse-runs";
-    std::error_code ec;
-    fs::create_directories(base, ec);
-    std::string tmpl = (base / "sweep-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr)
-      throw GraderError("cannot create a scratch folder in \"" + base.string() + "\"; set TMPDIR to a writable folder");
-    path_ = tmpl;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 /// Runs `tasks` in one probe; the outcome of each. A run that ends early
 /// fails the task it stopped in and every later one (no restart: a sweep is
 /// for submissions that do not crash, and says so when one does).
 std::vector<TaskOutcome> run_all(const std::vector<protocol::Task>& tasks, const fs::path& probe,
                                  const ProblemLimits& lim, std::size_t seeds, SandboxMode mode) {
   std::vector<TaskOutcome> outcomes(tasks.size());
-  Scratch scratch;
+  TempFolder scratch("adcourse-runs", "sweep", "run a probe in");
   const fs::path local = scratch.path() / "probe";
   std::error_code ec;
   fs::copy_file(probe, local, fs::copy_options::overwrite_existing, ec);

@@ -16,49 +16,24 @@
 #include <vector>
 
 #include "grader/fsutil.hpp"
+#include "test_support.hpp"
 
 namespace batch_support {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-inline const fs::path source_dir = ADC_SOURCE_DIR;
-inline const fs::path binary_dir = ADC_BINARY_DIR;
+using test_support::binary_dir;
+using test_support::quick_problems;
+using test_support::source_dir;
 inline const fs::path grader_exe = binary_dir / "bin" / "grader";
 /// The build cache the end-to-end tests share, so a fixture is compiled once per build tree.
 inline const fs::path test_cache = binary_dir / "test-cache";
 
-/// A fresh folder under the build tree, removed at the end of the test.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) : path_(binary_dir / "batch-tmp" / name) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+/// Test folders under build/batch-tmp.
+struct TempDir : test_support::TempDir {
+  explicit TempDir(const std::string& name) : test_support::TempDir("batch-tmp", name) {}
 };
-
-/// problems/ with short limits (2 s CPU, 3 s wall per run), so that a
-/// submission that loops forever costs seconds, as in the e2e tests.
-inline fs::path quick_problems(const fs::path& dir) {
-  fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(source_dir / "problems")) {
-    if (e.path().extension() != ".json") continue;
-    json spec = json::parse(grader::read_file(e.path()));
-    spec["limits"] = {{"cpu_seconds", 2}, {"wall_seconds", 3}};
-    grader::write_file_atomically(dir / e.path().filename(), spec.dump(2));
-  }
-  return dir;
-}
 
 /// A small problem set with quick_problems()'s limits: one forward, one
 /// reverse and one tensor problem. Batches test the machinery, not the

@@ -15,43 +15,26 @@
 
 #include "grader/fsutil.hpp"
 #include "grader/report.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const fs::path source_dir = ADC_SOURCE_DIR;
-const fs::path binary_dir = ADC_BINARY_DIR;
+using test_support::binary_dir;
+using test_support::problem_points;
+using test_support::quick_problems;
+using test_support::source_dir;
+using test_support::title_of;
 
-/// A fresh folder under the build tree, removed at the end of the test.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) : path_(binary_dir / "e2e-tmp" / name) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+/// Test folders under build/e2e-tmp.
+struct TempDir : test_support::TempDir {
+  explicit TempDir(const std::string& name) : test_support::TempDir("e2e-tmp", name) {}
 };
 
+
 /// problems/ with short limits, so that hanging fixtures stay quick.
-fs::path quick_problems(const fs::path& dir) {
-  fs::create_directories(dir);
-  for (const auto& e : fs::directory_iterator(source_dir / "problems")) {
-    if (e.path().extension() != ".json") continue;
-    json spec = json::parse(grader::read_file(e.path()));
-    spec["limits"] = {{"cpu_seconds", 2}, {"wall_seconds", 3}};
-    grader::write_file_atomically(dir / e.path().filename(), spec.dump(2));
-  }
-  return dir;
-}
 
 /// Copies base/include and base/src, then applies the fixture's edits.
 void materialize(const json& fixture, const fs::path& out) {
@@ -100,23 +83,7 @@ GradeRun run_grader(const fs::path& submission, const fs::path& problems, const 
   return run;
 }
 
-/// Points earned and available over every test of a problem (visible and hidden parts).
-std::pair<double, double> problem_points(const json& results, const std::string& title) {
-  double score = 0, max = 0;
-  for (const json& t : results.at("tests")) {
-    const std::string name = t.at("name").get<std::string>();
-    if (name == title || name == title + " (hidden cases)") {
-      score += t.at("score").get<double>();
-      max += t.at("max_score").get<double>();
-    }
-  }
-  return {score, max};
-}
 
-std::string title_of(const std::string& problem_id) {
-  const json spec = json::parse(grader::read_file(source_dir / "problems" / (problem_id + ".json")));
-  return spec.at("title").get<std::string>();
-}
 
 std::vector<std::string> fixture_names() {
   std::vector<std::string> names;
@@ -152,12 +119,12 @@ TEST_P(FixtureGrade, GetsItsExpectedScoreAndMessages) {
     EXPECT_LT(score, 100.0) << "a broken submission must lose points";
   }
   for (const json& id : expect.value("full", json::array())) {
-    const auto [got, max] = problem_points(run.results, title_of(id.get<std::string>()));
+    const auto [got, max] = problem_points(run.results, title_of(source_dir / "problems", id.get<std::string>()));
     EXPECT_GT(max, 0.0) << id;
     EXPECT_NEAR(got, max, 1e-9) << id << " should keep every point\n" << run.stdout_text;
   }
   for (const json& id : expect.value("zero", json::array())) {
-    const auto [got, max] = problem_points(run.results, title_of(id.get<std::string>()));
+    const auto [got, max] = problem_points(run.results, title_of(source_dir / "problems", id.get<std::string>()));
     EXPECT_EQ(got, 0.0) << id << " should get nothing\n" << run.stdout_text;
   }
   const std::string text = run.results.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -170,19 +137,7 @@ TEST_P(FixtureGrade, GetsItsExpectedScoreAndMessages) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureGrade, ::testing::ValuesIn(fixture_names()),
-                         [](const ::testing::TestParamInfo<std::string>& param_info) {
-                           std::string name;
-                           bool upper = true;
-                           for (char c : param_info.param) {
-                             if (c == '_') {
-                               upper = true;
-                               continue;
-                             }
-                             name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-                             upper = false;
-                           }
-                           return name;
-                         });
+                         [](const ::testing::TestParamInfo<std::string>& p) { return test_support::camel_case(p.param); });
 
 TEST(GradeCommand, WritesAValidResultsFileWhenTheSubmissionIsMissing) {
   TempDir work("missing-submission");
@@ -222,31 +177,25 @@ TEST(GradeCommand, SameSubmissionGetsTheSameResultsEveryTime) {
   EXPECT_TRUE(first.contains("extra_data"));
 }
 
-TEST(GradeCommand, FailUnderTurnsALowScoreIntoExitCodeOne) {
-  TempDir work("fail-under");
-  const fs::path problems = quick_problems(work.path() / "problems");
-  EXPECT_EQ(run_grader(source_dir / "student_template", problems, work.path(), "--fail-under 50").exit_code, 1);
-  EXPECT_EQ(run_grader(source_dir / "reference", problems, work.path(), "--fail-under 100").exit_code, 0);
-}
-
 // Case weights such as thirds sum to 44.99999999999999 in floating point: full
 // marks must still be exactly the points the specs give, so that
 // --fail-under <the full total> passes a submission with full marks.
-TEST(GradeCommand, FullMarksAreExactlyTheSpecsPointsAndPassFailUnderThatTotal) {
-  TempDir work("fail-under-total");
+TEST(GradeCommand, FailUnderTurnsALowScoreIntoExitCodeOneAndFullMarksPassTheFullTotal) {
+  TempDir work("fail-under");
   const fs::path problems = quick_problems(work.path() / "problems");
+  EXPECT_EQ(run_grader(source_dir / "student_template", problems, work.path(), "--fail-under 50").exit_code, 1);
   double total = 0;
   for (const auto& e : fs::directory_iterator(problems)) total += json::parse(grader::read_file(e.path())).at("points").get<double>();
-  const GradeRun run = run_grader(source_dir / "reference", problems, work.path());
+  std::ostringstream bar;
+  bar << total;
+  const GradeRun run = run_grader(source_dir / "reference", problems, work.path(), "--fail-under " + bar.str());
+  EXPECT_EQ(run.exit_code, 0) << run.stdout_text;
   ASSERT_TRUE(run.results.is_object()) << run.stdout_text;
   EXPECT_EQ(run.results.at("score").get<double>(), total);
   for (const json& t : run.results.at("tests")) {
     const double max = t.at("max_score").get<double>();
     EXPECT_EQ(max * 1e6, std::round(max * 1e6)) << t.at("name") << ": " << max;
   }
-  std::ostringstream bar;
-  bar << total;
-  EXPECT_EQ(run_grader(source_dir / "reference", problems, work.path(), "--fail-under " + bar.str()).exit_code, 0);
 }
 
 TEST(GradeCommand, UnwritableOutputPathIsAGraderErrorNamingThePath) {

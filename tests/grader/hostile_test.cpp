@@ -31,36 +31,23 @@
 #include "grader/fsutil.hpp"
 #include "grader/report.hpp"
 #include "grader/sandbox.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const fs::path source_dir = ADC_SOURCE_DIR;
-const fs::path binary_dir = ADC_BINARY_DIR;
+using test_support::binary_dir;
+using test_support::source_dir;
 const fs::path hostile_dir = source_dir / "tests" / "fixtures" / "hostile";
 // The corpus's own copies of some problems: an expected score must not move
 // when someone adds a case to problems/.
 const fs::path hostile_problems = hostile_dir / "problems";
 
-/// A fresh folder under the build tree, removed at the end of the test.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name) : path_(binary_dir / "hostile-tmp" / name) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+/// Test folders under build/hostile-tmp.
+struct TempDir : test_support::TempDir {
+  explicit TempDir(const std::string& name) : test_support::TempDir("hostile-tmp", name) {}
 };
 
 /// A string no other process or file has in its name or command line: one per
@@ -143,23 +130,10 @@ fs::path quick_problems(const json& fixture, const fs::path& dir) {
   return dir;
 }
 
-std::string title_of(const std::string& problem_id) {
-  const json spec = json::parse(grader::read_file(hostile_problems / (problem_id + ".json")));
-  return spec.at("title").get<std::string>();
-}
 
 /// Points earned and available over every test of a problem (visible and hidden parts).
 std::pair<double, double> problem_points(const json& results, const std::string& problem_id) {
-  const std::string title = title_of(problem_id);
-  double score = 0, max = 0;
-  for (const json& t : results.at("tests")) {
-    const std::string name = t.at("name").get<std::string>();
-    if (name == title || name == title + " (hidden cases)") {
-      score += t.at("score").get<double>();
-      max += t.at("max_score").get<double>();
-    }
-  }
-  return {score, max};
+  return test_support::problem_points(results, test_support::title_of(hostile_problems, problem_id));
 }
 
 /// What a student sees before the hidden tests are published: the top-level

@@ -15,14 +15,15 @@
 #include "grader/fsutil.hpp"
 #include "grader/mutate.hpp"
 #include "grader/seed_sweep.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const fs::path source_dir = ADC_SOURCE_DIR;
-const fs::path binary_dir = ADC_BINARY_DIR;
+using test_support::binary_dir;
+using test_support::source_dir;
 const fs::path variants_dir = source_dir / "tests" / "fixtures" / "variants";
 
 constexpr std::size_t seed_count = 1000;
@@ -96,18 +97,6 @@ TEST_P(CorrectVariant, GetsFullMarksOnAThousandSeeds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Variants, CorrectVariant, ::testing::ValuesIn(variant_names()),
-                         [](const ::testing::TestParamInfo<std::string>& param_info) {
-                           std::string name;
-                           bool upper = true;
-                           for (char c : param_info.param) {
-                             if (c == '_') {
-                               upper = true;
-                               continue;
-                             }
-                             name += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-                             upper = false;
-                           }
-                           return name;
-                         });
+                         [](const ::testing::TestParamInfo<std::string>& p) { return test_support::camel_case(p.param); });
 
 }  // namespace

@@ -30,4 +30,22 @@ std::string sanitize_utf8(std::string_view text);
 /// followed by "… [truncated: N more bytes]" when anything was cut.
 std::string truncate_text(std::string_view text, std::size_t max_bytes);
 
+/// A private folder `$TMPDIR/<area>/<prefix>-XXXXXX` (mode 0700, mkdtemp),
+/// made on construction and removed with its content on destruction. Throws
+/// GraderError naming the folder it could not make, what it was for and the
+/// fix (a writable TMPDIR).
+class TempFolder {
+ public:
+  /// `area` groups the grader's folders (adcourse-runs, adcourse-build, …);
+  /// `purpose` completes "cannot create a folder in … to <purpose>".
+  TempFolder(const std::string& area, const std::string& prefix, const std::string& purpose);
+  ~TempFolder();
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }  ///< the folder
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace grader
