@@ -23,6 +23,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "content_hash.hpp"
 #include "grader/error.hpp"
 #include "grader/fsutil.hpp"
 #include "grader/grade.hpp"
@@ -42,44 +43,6 @@ constexpr const char* kMetadataFile = "submission_metadata.yml";
 constexpr std::uint64_t kMaxUnzippedBytes = 256ull << 20;
 constexpr std::uint64_t kMaxZipEntries = 10000;
 constexpr std::uint64_t kMaxUnzippedFileBytes = 64ull << 20;
-
-/// Two FNV-1a streams with different offsets: 128 bits, enough to tell uploads apart.
-class Hasher {
- public:
-  void add(const char* data, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto c = static_cast<unsigned char>(data[i]);
-      a_ = (a_ ^ c) * 1099511628211ULL;
-      b_ = (b_ ^ c) * 1099511628211ULL;
-    }
-  }
-  void add(const std::string& s) {
-    add(s.data(), s.size());
-    a_ = (a_ ^ 0xff) * 1099511628211ULL;  // separator, so ("ab","c") != ("a","bc")
-    b_ = (b_ ^ 0xfe) * 1099511628211ULL;
-  }
-  /// Streams a file in (large uploads are not read into memory at once).
-  void add_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw GraderError("cannot read \"" + path.string() + "\"; check that it is readable by the grader");
-    char buffer[1 << 16];
-    while (in) {
-      in.read(buffer, sizeof buffer);
-      add(buffer, static_cast<std::size_t>(in.gcount()));
-    }
-    add(std::string());
-  }
-  std::string hex() const {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a_),
-                  static_cast<unsigned long long>(b_));
-    return buf;
-  }
-
- private:
-  unsigned long long a_ = 1469598103934665603ULL;
-  unsigned long long b_ = 0x84222325cbf29ce4ULL;
-};
 
 bool ends_with_zip(const std::string& name) {
   if (name.size() < 4) return false;
@@ -206,7 +169,7 @@ GradeReport upload_failure_report(const std::string& source, const std::string& 
 
 /// Hash of what decides a grade besides the submission: the specs and the seed.
 std::string config_hash(const fs::path& problems, std::uint64_t seed) {
-  Hasher h;
+  ContentHash h;
   h.add("seed " + std::to_string(seed));
   std::vector<fs::path> specs;
   std::error_code ec;
@@ -487,7 +450,7 @@ std::string unzip_submission(const fs::path& zip, const fs::path& work, SandboxM
 }
 
 std::string submission_fingerprint(const BatchSubmission& s) {
-  Hasher h;
+  ContentHash h;
   if (s.zipped) {
     h.add("zip");
     h.add_file(s.path);

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "content_hash.hpp"
 #include "grader/error.hpp"
 #include "grader/fsutil.hpp"
 
@@ -24,29 +25,6 @@ namespace grader {
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Two FNV-1a streams with different offsets: 128 bits, enough to tell builds apart.
-class Hasher {
- public:
-  void add(const std::string& s) {
-    for (unsigned char c : s) {
-      a_ = (a_ ^ c) * 1099511628211ULL;
-      b_ = (b_ ^ c) * 1099511628211ULL;
-    }
-    a_ = (a_ ^ 0xff) * 1099511628211ULL;  // separator, so ("ab","c") != ("a","bc")
-    b_ = (b_ ^ 0xfe) * 1099511628211ULL;
-  }
-  std::string hex() const {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a_),
-                  static_cast<unsigned long long>(b_));
-    return buf;
-  }
-
- private:
-  unsigned long long a_ = 1469598103934665603ULL;
-  unsigned long long b_ = 0x84222325cbf29ce4ULL;
-};
 
 std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext, bool recursive) {
   std::vector<fs::path> out;
@@ -219,7 +197,7 @@ struct DriverObject {
 DriverObject driver_object(const std::vector<Staged>& headers, const std::vector<std::string>& flags,
                            const Installation& inst, SandboxMode mode) {
   const fs::path probe_main = inst.share_dir / "probe" / "probe_main.cpp";
-  Hasher h;
+  ContentHash h;
   h.add("probe driver object");
   h.add(inst.compiler);
   for (const auto& f : flags) h.add(f);
@@ -362,7 +340,7 @@ BuildResult build_probe(const fs::path& submission, const Installation& inst, Sa
 
   const std::vector<std::string> flags = {"-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
                                           "-fdiagnostics-color=never", "-fmax-errors=20"};
-  Hasher h;
+  ContentHash h;
   h.add(inst.compiler);
   for (const auto& f : flags) h.add(f);
   h.add(read_file(probe_main));
