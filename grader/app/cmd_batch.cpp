@@ -192,6 +192,7 @@ int run_batch_command(const BatchCmdOptions& o) {
     b.installation = g.installation;
     b.seed = g.seed;
     b.sandbox = g.sandbox;
+    b.time_limit_seconds = g.time_limit_seconds;
     b.jobs = o.jobs > 0 ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
     b.regrade = o.regrade;
     if (!o.shard.empty() && !parse_shard(o.shard, b.shard_index, b.shard_count)) {

@@ -42,6 +42,7 @@ int run_mutate(const MutateCmdOptions& o) {
     m.installation = find_installation();
     m.seed = o.common.seed;
     m.sandbox = parse_mode(o.common.sandbox);
+    m.time_limit_seconds = o.common.time_limit;
     m.jobs = o.jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.jobs;
     m.only = o.only;
     m.limit = o.limit;

@@ -33,6 +33,7 @@ struct CommonOptions {
   std::string problems;
   std::uint64_t seed = 20261122;
   std::string sandbox = "auto";
+  double time_limit = 60.0;
   bool quiet = false;
 };
 
@@ -40,7 +41,7 @@ struct CommonOptions {
 std::filesystem::path default_problems();
 /// "bubblewrap", "rlimits" or "auto".
 SandboxMode parse_mode(const std::string& text);
-/// Adds --problems, --seed, --sandbox and --quiet to a subcommand.
+/// Adds --problems, --seed, --sandbox, --time-limit and --quiet to a subcommand.
 void add_common(CLI::App* cmd, CommonOptions& options);
 /// GradeOptions from the command line's options.
 GradeOptions grade_options(const std::string& dir, const CommonOptions& options, bool visible_only);

@@ -26,6 +26,10 @@ void add_common(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--sandbox", o.sandbox, "isolation: auto (bubblewrap when usable), bubblewrap, rlimits")
       ->check(CLI::IsMember({"auto", "bubblewrap", "rlimits"}))
       ->capture_default_str();
+  cmd->add_option("--time-limit", o.time_limit,
+                  "wall-clock seconds all runs of one submission may take together (its build not counted)")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
   cmd->add_flag("-q,--quiet", o.quiet, "no progress lines on stderr");
 }
 
@@ -37,6 +41,7 @@ GradeOptions grade_options(const std::string& dir, const CommonOptions& o, bool 
   g.visible_only = visible_only;
   g.seed = o.seed;
   g.sandbox = parse_mode(o.sandbox);
+  g.time_limit_seconds = o.time_limit;
   if (!o.quiet) g.progress = [](const std::string& line) { std::cerr << "grader: " << line << "\n"; };
   return g;
 }

@@ -259,6 +259,7 @@ StudentRecord grade_one(const BatchSubmission& s, const std::string& fingerprint
       g.installation = o.installation;
       g.seed = o.seed;
       g.sandbox = o.sandbox;
+      g.time_limit_seconds = o.time_limit_seconds;
       report = grade_submission(g);
     }
   } catch (const GraderError& e) {

@@ -3,8 +3,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "grader/error.hpp"
@@ -26,18 +28,34 @@ struct ProblemRun {
   double seconds = 0.0;
 };
 
+/// The wall-clock time all runs of one submission may take together.
+struct TimeBudget {
+  double limit = 60.0;
+  double used = 0.0;
+  double left() const { return limit - used; }
+  /// Too little is left to start another run.
+  bool spent() const { return left() < 0.05; }
+};
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 /// Runs the tasks `group` of a plan (indices into plan.tasks, in order) in
 /// probe runs that are given only those tasks, restarting the probe after a
 /// task that crashed or hung so that the other tasks still run. `timeouts`
-/// counts runs out of time over the whole plan: at two, nothing more runs.
+/// counts runs out of time over the whole plan: at two, nothing more runs;
+/// nor does anything once the submission's time budget is spent.
 void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs::path& probe, SandboxMode mode,
-               bool keep_output, int& timeouts, ProblemRun& run) {
+               bool keep_output, int& timeouts, TimeBudget& budget, ProblemRun& run) {
   const std::size_t n = group.size();
   protocol::Request req;
   for (std::size_t k : group) req.tasks.push_back(plan.tasks[k]);
   std::size_t start = 0;
   const ProblemLimits& lim = plan.problem->limits;
-  while (start < n && timeouts < 2) {
+  while (start < n && timeouts < 2 && !budget.spent()) {
     req.start = start;
     TempFolder scratch("adcourse-runs", "run", "run a probe in");
     RunRequest rr;
@@ -56,13 +74,22 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
     rr.mode = mode;
     rr.env = {"LANG=C"};
     rr.limits.cpu_seconds = lim.cpu_seconds;
-    rr.limits.wall_seconds = lim.wall_seconds;
+    // The problem's wall limit, or what is left of the submission's.
+    const bool budget_bound = budget.left() < lim.wall_seconds;
+    rr.limits.wall_seconds = budget_bound ? budget.left() : lim.wall_seconds;
+    // One check may take check_seconds, a timing check its measuring budget on top.
+    double longest_budget = 0.0;
+    for (std::size_t i = start; i < n; ++i)
+      if (req.tasks[i].kind == protocol::TaskKind::timing)
+        longest_budget = std::max(longest_budget, req.tasks[i].timing.budget_seconds);
+    rr.limits.idle_seconds = lim.check_seconds + longest_budget;
     rr.limits.memory_bytes = lim.memory_mb << 20;
     rr.limits.output_bytes = lim.output_kb << 10;
     // The results channel holds the numbers themselves: allow it more room.
     if (rr.limits.output_bytes < (8u << 20)) rr.limits.output_bytes = 8u << 20;
     const RunOutcome out = run_sandboxed(rr);
     run.seconds += out.wall_seconds;
+    budget.used += out.wall_seconds;
     const std::size_t cap = lim.output_kb << 10;
     if (keep_output && run.child_stdout.size() < cap) run.child_stdout += out.out.substr(0, cap - run.child_stdout.size());
     if (keep_output && run.child_stderr.size() < cap) run.child_stderr += out.err.substr(0, cap - run.child_stderr.size());
@@ -100,13 +127,20 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
       bad.failure = "the grader's results channel received more than the " +
                     std::to_string(rr.limits.output_bytes >> 20) +
                     " MiB it keeps (did your code write to file descriptors it did not open?)";
+    } else if (out.termination == Termination::idle_limit) {
+      bad.failure = "your program ran out of time: this check did not finish within " +
+                    seconds_text(rr.limits.idle_seconds) + " s (an endless loop?)";
+    } else if (out.termination == Termination::wall_limit && budget_bound) {
+      bad.failure = "your program ran out of time: the submission's time limit of " + seconds_text(budget.limit) +
+                    " s (all its checks together) was used up during this check";
     } else if (out.termination == Termination::exited) {
       bad.failure = "your program exited (code " + std::to_string(out.exit_code) +
                     ") in the middle of this check; do not call exit(), quick_exit() or _exit()";
     } else {
       bad.failure = "your program " + out.describe() + " during this check";
     }
-    const bool timed_out = out.termination == Termination::wall_limit || out.termination == Termination::cpu_limit;
+    const bool timed_out = out.termination == Termination::wall_limit || out.termination == Termination::cpu_limit ||
+                           out.termination == Termination::idle_limit;
     if (timed_out) ++timeouts;
     start = next + 1;
   }
@@ -116,20 +150,23 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
 /// of their own, whose output is not kept, since the submission can print
 /// whatever it is given (the request holds every input of its run) and hidden
 /// inputs must not show in a visible test. Two runs out of time end the
-/// problem: a submission that loops forever costs at most twice the wall limit
-/// per problem (visible and hidden runs together) that calls the looping code.
-ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode) {
+/// problem: code that loops forever costs about twice the check limit in each
+/// problem (visible and hidden runs together) that calls it, and never more
+/// than the submission's time budget in all.
+ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode, TimeBudget& budget) {
   ProblemRun run;
   run.outcomes.assign(plan.tasks.size(), TaskOutcome{});
   std::vector<std::size_t> shown, unshown;
   for (std::size_t k = 0; k < plan.tasks.size(); ++k)
     (plan.cases[plan.task_case[k]].visibility == Visibility::visible ? shown : unshown).push_back(k);
   int timeouts = 0;
-  run_group(plan, shown, probe, mode, true, timeouts, run);
-  run_group(plan, unshown, probe, mode, false, timeouts, run);
+  run_group(plan, shown, probe, mode, true, timeouts, budget, run);
+  run_group(plan, unshown, probe, mode, false, timeouts, budget, run);
   for (TaskOutcome& o : run.outcomes)
     if (o.state == TaskOutcome::State::not_run && o.failure.empty())
-      o.failure = "not run: earlier checks of this problem ran out of time twice";
+      o.failure = timeouts >= 2 ? "not run: earlier checks of this problem ran out of time twice"
+                                : "not run: the submission's time limit of " + seconds_text(budget.limit) +
+                                      " s (all its checks together) was used up by earlier checks";
   return run;
 }
 
@@ -180,13 +217,15 @@ GradeReport grade_submission(const GradeOptions& options) {
   say(build.ok ? (build.cached ? "build: cached" : "build: compiled") : "build: failed");
 
   int number = 0;
+  TimeBudget budget;
+  budget.limit = options.time_limit_seconds;
   for (const ProblemSpec& problem : problems) {
     const Plan plan = plan_problem(problem, options.seed, options.visible_only);
     if (plan.cases.empty()) continue;
     std::vector<CaseResult> cases;
     ProblemRun run;
     if (build.ok) {
-      run = run_plan(plan, build.probe, options.sandbox);
+      run = run_plan(plan, build.probe, options.sandbox, budget);
       cases = judge_plan(plan, run.outcomes);
       for (const CaseResult& c : cases)
         if (!c.oracle_note.empty()) report.staff_notes.push_back(problem.id + " / " + c.name + ": " + c.oracle_note);

@@ -1022,6 +1022,7 @@ MutantResult grade_mutant(const MutateOptions& o, const Mutant& m, const fs::pat
     g.installation = o.installation;
     g.seed = o.seed;
     g.sandbox = o.sandbox;
+    g.time_limit_seconds = o.time_limit_seconds;
     const GradeReport report = grade_submission(g);
     r.score = report.score;
     r.max_score = report.max_score;

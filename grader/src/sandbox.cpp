@@ -718,6 +718,9 @@ void validate(const RunRequest& request) {
   };
   positive("cpu_seconds", l.cpu_seconds);
   positive("wall_seconds", l.wall_seconds);
+  if (!(l.idle_seconds >= 0) || !std::isfinite(l.idle_seconds))
+    throw GraderError("RunRequest.limits.idle_seconds must be 0 (no limit) or a positive number of seconds (got " +
+                      format_seconds(l.idle_seconds) + ")");
   const auto at_least = [](const char* field, std::uint64_t value, std::uint64_t minimum) {
     if (value < minimum)
       throw GraderError(std::string("RunRequest.limits.") + field + " must be >= " + std::to_string(minimum) +
@@ -1007,11 +1010,19 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
 
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(limits.wall_seconds));
-  bool timed_out = false;
+  const auto idle = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(limits.idle_seconds));
+  auto last_result = start;  // when the results channel last received something
+  std::uint64_t results_seen = 0;
+  bool timed_out = false, went_idle = false;
   for (;;) {
     if (has_exited(pid)) break;
-    if (Clock::now() >= deadline) {
+    const auto now = Clock::now();
+    if (now >= deadline) {
       timed_out = true;
+      break;
+    }
+    if (limits.idle_seconds > 0 && now >= last_result + idle) {
+      went_idle = true;
       break;
     }
     std::vector<pollfd> polled;
@@ -1020,6 +1031,7 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
     if (stdin_fd) polled.push_back({stdin_fd.get(), POLLOUT, 0});
     if (pidfd) polled.push_back({pidfd.get(), POLLIN, 0});
     int timeout = milliseconds_until(deadline);
+    if (limits.idle_seconds > 0) timeout = std::min(timeout, milliseconds_until(last_result + idle));
     // Without a pidfd nothing wakes us when the child exits with its pipes
     // still held open by a descendant; check its state every 10 ms.
     if (!pidfd) timeout = std::min(timeout, 10);
@@ -1027,6 +1039,10 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     for (auto& c : captures)
       if (c.fd) c.pump();
+    if (outcome.results_total != results_seen) {
+      results_seen = outcome.results_total;
+      last_result = Clock::now();
+    }
     while (stdin_fd && stdin_written < request.stdin_data.size()) {
       const ssize_t n = ::write(stdin_fd.get(), request.stdin_data.data() + stdin_written,
                                 request.stdin_data.size() - stdin_written);
@@ -1065,8 +1081,8 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
   outcome.wall_seconds = std::chrono::duration<double>(end - start).count();
   outcome.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime) + descendants_cpu;
 
-  if (timed_out) {
-    outcome.termination = Termination::wall_limit;
+  if (timed_out || went_idle) {
+    outcome.termination = timed_out ? Termination::wall_limit : Termination::idle_limit;
     return outcome;
   }
   // The kernel killed a process of the run for the cgroup's memory cap; the
@@ -1150,6 +1166,9 @@ std::string RunOutcome::describe() const {
       return "ran out of time: used more than " + format_seconds(limits.cpu_seconds) + " s of CPU time";
     case Termination::wall_limit:
       return "ran out of time: killed after " + format_seconds(limits.wall_seconds) + " s of wall-clock time";
+    case Termination::idle_limit:
+      return "ran out of time: killed after " + format_seconds(limits.idle_seconds) +
+             " s of wall-clock time without a result";
     case Termination::memory_limit:
       return "ran out of memory: its processes together used more than " +
              std::to_string(memory_cap(limits, bubblewrap) >> 20) + " MiB";

@@ -8,7 +8,7 @@
 // The class: 60% correct, 25% wrong (cycling through the fixtures with known
 // mistakes), 10% not compiling, 5% looping forever; each submission gets a
 // comment of its own, so none is found in the build cache (a fresh one).
-// --quick grades with the e2e tests' short limits (2 s CPU, 3 s wall per run).
+// --quick grades with the e2e tests' short limits (2 s CPU, 3 s wall per run; 1 s per check, as by default).
 // --kill-check then grades the class again into a second folder, kills that
 // batch with SIGKILL when a third of it is done, reruns it, and compares its
 // gradebook with the uninterrupted one (every student once, same totals, and
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
   }
   std::printf("class: %d submissions (12/20 correct, 5/20 wrong, 2/20 not compiling, 1/20 looping forever), "
               "grader batch --jobs %u, problems: %s%s\n",
-              count, jobs, problems.string().c_str(), quick ? " (quick limits: 2 s CPU, 3 s wall per run)" : "");
+              count, jobs, problems.string().c_str(), quick ? " (quick limits: 2 s CPU, 3 s wall per run, 1 s per check)" : "");
   std::printf("compile floor (g++ -O2 on one student's sources, median of 3): %.2f s\n", floor);
   std::printf("batch wall time: %.1f s -> %.2f s per submission = %.2f x the floor\n", wall, wall / count,
               wall / count / floor);
@@ -194,6 +194,13 @@ int main(int argc, char** argv) {
     double sum = 0;
     for (double s : v) sum += s;
     std::printf("  %-16s %3zu submissions  %6.2f s\n", kind.c_str(), v.size(), sum / static_cast<double>(v.size()));
+  }
+  if (seconds.count("looping forever")) {
+    double worst = 0;
+    for (double s : seconds["looping forever"]) worst = std::max(worst, s);
+    std::printf("looping forever: at most %.2f s each (build included), against the submission's time limit of "
+                "60 s (grader's default) and its check limit of 1 s per check\n",
+                worst);
   }
   const bool ok = !check_kill || kill_check(work, problems, jobs, count, cache);
   if (!keep) fs::remove_all(work);

@@ -136,6 +136,50 @@ TEST_P(FixtureGrade, GetsItsExpectedScoreAndMessages) {
   }
 }
 
+// All runs of a submission share --time-limit: the looping sweep of the
+// loops_forever fixture uses up 3 s in the reverse-mode problems, and what
+// comes after them is not run (and says why) instead of each timing out.
+TEST(GradeCommand, TheTimeLimitBoundsAllRunsOfASubmissionTogether) {
+  const json fixture =
+      json::parse(grader::read_file(source_dir / "tests" / "fixtures" / "submissions" / "loops_forever.json"));
+  TempDir work("time-limit");
+  const fs::path submission = work.path() / "submission";
+  fs::create_directories(submission);
+  materialize(fixture, submission);
+  if (HasFatalFailure()) return;
+  const fs::path problems = quick_problems(work.path() / "problems");
+  const GradeRun run = run_grader(submission, problems, work.path(), "--time-limit 3");
+  ASSERT_TRUE(run.results.is_object()) << "no results file; grader said:\n" << run.stdout_text;
+  EXPECT_TRUE(grader::validate_gradescope_json(run.results).empty());
+  const std::string text = run.results.dump();
+  EXPECT_NE(text.find("not run: the submission's time limit of 3 s (all its checks together) was used up by earlier "
+                      "checks"),
+            std::string::npos)
+      << text;
+  for (const char* id : {"forward_rules", "forward_composite"}) {
+    const auto [got, max] = problem_points(run.results, title_of(problems, id));
+    EXPECT_NEAR(got, max, 1e-9) << id << " runs before the time is used up";
+  }
+  for (const char* id : {"vjp_add", "network_step"}) {
+    const auto [got, max] = problem_points(run.results, title_of(problems, id));
+    EXPECT_EQ(got, 0.0) << id << " comes after the time is used up";
+  }
+  // Without the limit the same submission keeps those points: the limit is what took them.
+  const GradeRun unlimited = run_grader(submission, problems, work.path());
+  ASSERT_TRUE(unlimited.results.is_object());
+  EXPECT_GT(unlimited.results.at("score").get<double>(), run.results.at("score").get<double>());
+}
+
+TEST(GradeCommand, RejectsATimeLimitThatIsNotAPositiveNumber) {
+  TempDir work("time-limit-usage");
+  const fs::path out = work.path() / "out.txt";
+  EXPECT_NE(run_command("grade " + quoted(source_dir / "reference") + " --out " + quoted(work.path() / "r.json") +
+                            " --time-limit 0",
+                        out),
+            0);
+  EXPECT_NE(grader::read_file(out).find("--time-limit"), std::string::npos) << grader::read_file(out);
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, FixtureGrade, ::testing::ValuesIn(fixture_names()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return test_support::camel_case(p.param); });
 

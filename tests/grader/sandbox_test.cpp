@@ -272,6 +272,33 @@ TEST(SandboxLimits, SleepHitsWallLimitPromptly) {
   EXPECT_EQ(outcome.describe(), "ran out of time: killed after 1 s of wall-clock time");
 }
 
+// The idle limit is per answer, not per run: ten answers 200 ms apart outlive
+// a 0.5 s idle limit (2 s in all), and the silence after them does not.
+TEST(SandboxLimits, IdleLimitCountsFromTheLastResult) {
+  TempDir dir;
+  RunRequest request = victim(dir.path(), {"tick", "10"});
+  request.limits.idle_seconds = 0.5;
+  const auto start = std::chrono::steady_clock::now();
+  const RunOutcome outcome = grader::run_sandboxed(request);
+  const double elapsed = seconds_since(start);
+  ASSERT_EQ(outcome.termination, Termination::idle_limit) << outcome.describe();
+  std::string ticks;
+  for (int i = 0; i < 10; ++i) ticks += "tick\n";
+  EXPECT_EQ(outcome.results, ticks);
+  EXPECT_GE(elapsed, 2.4);
+  EXPECT_LT(elapsed, 5.0);
+  EXPECT_EQ(outcome.describe(), "ran out of time: killed after 0.5 s of wall-clock time without a result");
+}
+
+TEST(SandboxLimits, IdleLimitZeroMeansNone) {
+  TempDir dir;
+  RunRequest request = victim(dir.path(), {"tick", "1"});
+  request.limits.wall_seconds = 1;
+  const RunOutcome outcome = grader::run_sandboxed(request);
+  EXPECT_EQ(outcome.termination, Termination::wall_limit) << outcome.describe();
+  EXPECT_EQ(outcome.results, "tick\n");
+}
+
 TEST(SandboxLimits, MemoryBombFailsCleanly) {
   TempDir dir;
   RunRequest request = victim(dir.path(), {"memory_bomb"});

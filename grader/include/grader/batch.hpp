@@ -86,6 +86,7 @@ struct BatchOptions {
   unsigned jobs = 1;                  ///< submissions graded at once
   std::uint64_t seed = 20261122;      ///< the grading seed
   SandboxMode sandbox = SandboxMode::automatic;
+  double time_limit_seconds = 60.0;   ///< per submission, see GradeOptions
   unsigned shard_index = 0;           ///< grade only submissions i with i % shard_count == shard_index
   unsigned shard_count = 1;           ///< number of shards (1: all)
   bool regrade = false;               ///< grade again what an earlier run finished

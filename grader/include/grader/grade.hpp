@@ -20,6 +20,9 @@ struct GradeOptions {
   bool visible_only = false;           ///< students' check: visible cases only
   std::uint64_t seed = 20261122;       ///< the grading seed (recorded in the report)
   SandboxMode sandbox = SandboxMode::automatic;
+  /// Wall-clock seconds all runs of the submission may take together (its
+  /// build not counted); what is not run when it is used up scores zero.
+  double time_limit_seconds = 60.0;
   /// Called with a line of progress ("building…", "forward_rules: 3/3 cases"); may be empty.
   std::function<void(const std::string&)> progress;
 };

@@ -94,6 +94,7 @@ struct MutateOptions {
   Installation installation;           ///< the grader's files and build cache
   std::uint64_t seed = 20261122;       ///< the grading seed
   SandboxMode sandbox = SandboxMode::automatic;
+  double time_limit_seconds = 60.0;    ///< per mutant, see GradeOptions
   unsigned jobs = 1;                   ///< mutants graded at once
   std::vector<std::string> only;       ///< keep the mutants whose id contains one of these (all when empty)
   std::size_t limit = 0;               ///< grade at most this many (0: all)

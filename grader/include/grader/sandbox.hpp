@@ -15,6 +15,11 @@ struct Limits {
   double cpu_seconds = 10.0;
   /// Wall-clock time after which the parent kills the whole sandbox.
   double wall_seconds = 20.0;
+  /// Wall-clock time the results channel may stay silent (from the start, and
+  /// after each byte it receives) before the parent kills the whole sandbox;
+  /// 0: no such limit. A program that answers one check per line thus gets
+  /// this long per check.
+  double idle_seconds = 0.0;
   /// Address space per process (RLIMIT_AS); where a memory cgroup can be
   /// made, also (plus the tmpfs mounts and a little slack) the memory of all
   /// the run's processes together.
@@ -77,6 +82,7 @@ enum class Termination {
   signaled,      ///< a signal killed it (signal)
   cpu_limit,     ///< it used up its CPU time
   wall_limit,    ///< it ran out of wall-clock time and was killed
+  idle_limit,    ///< its results channel stayed silent for limits.idle_seconds and it was killed
   memory_limit,  ///< the kernel killed it for the memory cap of the run's cgroup
   start_failed,  ///< it could not be started (error)
 };

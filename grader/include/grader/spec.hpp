@@ -52,6 +52,9 @@ struct Tolerance {
 struct ProblemLimits {
   double cpu_seconds = 10.0;         ///< CPU time
   double wall_seconds = 20.0;        ///< wall-clock time
+  /// Wall-clock time one check may take (for a timing check: on top of its
+  /// measuring budget); the run is killed when no answer comes for this long.
+  double check_seconds = 1.0;
   std::uint64_t memory_mb = 1024;    ///< address space
   std::uint64_t output_kb = 64;      ///< captured stdout and stderr, each
 };

@@ -75,6 +75,16 @@ int sleep_long() {
   return 0;
 }
 
+// Writes "tick" on the results channel `count` times, 200 ms apart (a program
+// that answers a check every 200 ms), then sleeps without answering.
+int tick(long count) {
+  for (long i = 0; i < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    write_all(3, "tick\n");
+  }
+  return sleep_long();
+}
+
 // Allocates and touches memory until allocation fails; the bad_alloc is not
 // caught, like a student's program that does not expect it.
 int memory_bomb() {
@@ -226,6 +236,7 @@ int main(int argc, char** argv) {
   if (mode == "abort") std::abort();
   if (mode == "spin") return spin();
   if (mode == "sleep") return sleep_long();
+  if (mode == "tick") return tick(number(0));
   if (mode == "memory_bomb") return memory_bomb();
   if (mode == "flood") return flood(number(1));
   if (mode == "fork_bomb") return fork_bomb();
