@@ -22,7 +22,10 @@ struct TangentsFollow {};
 template <std::size_t N>
 struct DualVec {
   double value = 0.0;              ///< primal value
-  std::array<double, N> tangent;   ///< derivatives along N directions (0 unless seeded)
+  /// Derivatives along N directions (0 unless seeded). From 8 tangents on,
+  /// aligned to 16 bytes, so that the vector loads of the tangent loops never
+  /// straddle a cache line; fewer are not worth the padding (measured).
+  alignas(N >= 8 ? 16 : 8) std::array<double, N> tangent;
 
   /// 0 with all tangents 0.
   DualVec() : tangent{} {}
@@ -40,11 +43,35 @@ struct DualVec {
 };
 
 namespace detail {
+/// Two doubles in one SSE register (a GCC/Clang vector type): the tangent
+/// loops are written with it so that they run two tangents per instruction
+/// even where the compiler would split a DualVec on the stack into scalars.
+using Double2 = double __attribute__((vector_size(16)));
+inline Double2 load2(const double* p) {
+  Double2 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store2(double* p, Double2 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+/// out = da * a over N tangents, out of line: inlined into a caller that keeps
+/// its DualVecs on the stack, the compiler splits them into scalars and
+/// multiplies one tangent at a time, spilling as it goes.
+template <std::size_t N>
+[[gnu::noinline]] void scale_tangents(double* out, double da, const double* a) {
+  for (std::size_t i = 0; i < N; ++i) out[i] = da * a[i];
+}
 /// r.tangent = da * a.tangent (the chain rule for a unary function with derivative da).
 template <std::size_t N>
 inline DualVec<N> chain1(double v, double da, const DualVec<N>& a) {
   DualVec<N> r(v, TangentsFollow{});
-  for (std::size_t i = 0; i < N; ++i) r.tangent[i] = da * a.tangent[i];
+  if constexpr (N > 4) {
+    scale_tangents<N>(r.tangent.data(), da, a.tangent.data());
+  } else if constexpr (N % 2 == 0) {
+    for (std::size_t i = 0; i < N; i += 2) store2(r.tangent.data() + i, load2(a.tangent.data() + i) * da);
+  } else {
+    for (std::size_t i = 0; i < N; ++i) r.tangent[i] = da * a.tangent[i];
+  }
   return r;
 }
 /// r.tangent = da * a.tangent + db * b.tangent.
@@ -104,21 +131,71 @@ inline DualVec<N>& operator+=(DualVec<N>& a, const DualVec<N>& b) {
   for (std::size_t i = 0; i < N; ++i) a.tangent[i] += b.tangent[i];
   return a;
 }
-/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp)
-/// with one pass over the tangents per term and no temporary x_j·w_j.
-///
-/// Not inlined on purpose: inlined into the caller's loops, the compiler
-/// spreads the N tangents over scalar registers instead of running the
-/// loop below with vector instructions.
-template <std::size_t N>
-[[gnu::noinline]] DualVec<N> dense_row(const std::vector<DualVec<N>>& x, const double* w, double b) {
-  DualVec<N> acc = detail::chain1(x[0].value * w[0] + b, w[0], x[0]);
-  for (std::size_t j = 1; j < x.size(); ++j) {
-    const double wj = w[j];
-    acc.value += x[j].value * wj;
-    for (std::size_t i = 0; i < N; ++i) acc.tangent[i] += x[j].tangent[i] * wj;
+namespace detail {
+/// The tangents of b + Σ_j x_j·w_j, block by block: the B sums of one block
+/// stay in registers over all n terms and are stored once, instead of being
+/// loaded and stored again for every term (the memory traffic of the plain
+/// loop). B divides N.
+template <std::size_t N, std::size_t B>
+inline void dense_row_tangents(const DualVec<N>* x, const double* w, std::size_t n, DualVec<N>& acc) {
+  static_assert(N % B == 0, "the block size must divide N");
+  for (std::size_t i0 = 0; i0 < N; i0 += B) {
+    if constexpr (B % 2 == 0) {
+      constexpr std::size_t R = B / 2;  // registers of sums
+      Double2 t[R];
+      for (std::size_t r = 0; r < R; ++r) t[r] = load2(x[0].tangent.data() + i0 + 2 * r) * w[0];
+      for (std::size_t j = 1; j < n; ++j) {
+        const double wj = w[j];
+        const double* xj = x[j].tangent.data() + i0;
+        for (std::size_t r = 0; r < R; ++r) t[r] += load2(xj + 2 * r) * wj;
+      }
+      for (std::size_t r = 0; r < R; ++r) store2(acc.tangent.data() + i0 + 2 * r, t[r]);
+    } else {
+      double t[B];
+      for (std::size_t i = 0; i < B; ++i) t[i] = x[0].tangent[i0 + i] * w[0];
+      for (std::size_t j = 1; j < n; ++j) {
+        const double wj = w[j];
+        const double* xj = x[j].tangent.data() + i0;
+        for (std::size_t i = 0; i < B; ++i) t[i] += xj[i] * wj;
+      }
+      for (std::size_t i = 0; i < B; ++i) acc.tangent[i0 + i] = t[i];
+    }
   }
+}
+/// The largest block of at most 16 tangents that divides N (8 SSE registers of sums).
+constexpr std::size_t tangent_block(std::size_t n) {
+  for (std::size_t b = 16; b > 1; --b)
+    if (n % b == 0) return b;
+  return 1;
+}
+/// dense_row for many tangents, out of line: inlined into the caller's
+/// loops, the compiler spreads the tangents over scalar registers instead of
+/// running the blocks with vector instructions.
+template <std::size_t N>
+[[gnu::noinline]] DualVec<N> dense_row_outline(const DualVec<N>* x, const double* w, std::size_t n, double b) {
+  double v = x[0].value * w[0] + b;  // the order of the primal's sum, so the values agree to the bit
+  for (std::size_t j = 1; j < n; ++j) v += x[j].value * w[j];
+  DualVec<N> acc(v, TangentsFollow{});
+  dense_row_tangents<N, tangent_block(N)>(x, w, n, acc);
   return acc;
+}
+}  // namespace detail
+
+/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp)
+/// with no temporary x_j·w_j: the N tangents are summed in blocks held in
+/// registers over all terms. Inline for a few tangents (a call would cost
+/// more than the work), out of line for many.
+template <std::size_t N>
+inline DualVec<N> dense_row(const std::vector<DualVec<N>>& x, const double* w, double b) {
+  if constexpr (N <= 4) {
+    double v = x[0].value * w[0] + b;
+    for (std::size_t j = 1; j < x.size(); ++j) v += x[j].value * w[j];
+    DualVec<N> acc(v, detail::TangentsFollow{});
+    detail::dense_row_tangents<N, N>(x.data(), w, x.size(), acc);
+    return acc;
+  } else {
+    return detail::dense_row_outline<N>(x.data(), w, x.size(), b);
+  }
 }
 template <std::size_t N>
 inline DualVec<N>& operator-=(DualVec<N>& a, const DualVec<N>& b) { return a = a - b; }
