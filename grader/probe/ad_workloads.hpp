@@ -106,7 +106,7 @@ class Reverse final : public ChainWorkload {
   std::vector<ad::Var> xs_;
 };
 
-/// Record the chain as tensor nodes (a matmul, an add and a tanh per layer), then one sweep per output.
+/// Record the chain as tensor nodes (one dense node, tanh(W x + b), per layer), then one sweep per output.
 class ReverseTensor final : public ChainWorkload {
  public:
   explicit ReverseTensor(const WorkloadSpec& spec) : ChainWorkload(spec), input_(ad::Matrix::column(x_)) {}

@@ -46,16 +46,13 @@ TensorVar Chain::operator()(Tape& tape, const TensorVar& x) const {
   if (x.tape() != &tape) throw std::invalid_argument("Chain: the input is not recorded on this tape");
   if (x.shape() != Shape{inputs(), 1})
     throw ShapeError("Chain: input must be " + to_string(Shape{inputs(), 1}) + ", got " + to_string(x.shape()));
+  if (spec_.activation == Activation::sin)
+    throw std::invalid_argument("Chain: the tensor form has no sin activation; use tanh or relu");
   TensorVar cur = x;
   for (std::size_t l = 0; l < layers(); ++l) {
-    // Weights and biases are constants the tape points to, not copies on it.
-    const TensorVar z = matmul(weights_[l], cur) + biases_[l];
-    switch (spec_.activation) {
-      case Activation::tanh: cur = tanh(z); break;
-      case Activation::relu: cur = relu(z); break;
-      case Activation::sin:
-        throw std::invalid_argument("Chain: the tensor form has no sin activation; use tanh or relu");
-    }
+    // One node per layer; weights and biases are constants the tape points to, not copies on it.
+    cur = spec_.activation == Activation::tanh ? dense_tanh(weights_[l], cur, biases_[l])
+                                               : dense_relu(weights_[l], cur, biases_[l]);
   }
   return cur;
 }

@@ -280,15 +280,7 @@ TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVa
     rec.y_grad = true;
   }
   // Primal values: computed by the tensor functions straight into the value array.
-  const std::size_t n = out_shape.size();
-  if (nodes_.size() + n > nodes_.capacity() || values_.size() + n > values_.capacity()) {
-    nodes_.reserve(std::max(2 * nodes_.size(), nodes_.size() + n));
-    values_.reserve(std::max(2 * values_.size(), values_.size() + n));
-  }
-  for (std::size_t k = 0; k < n; ++k) {
-    nodes_.emplace_back(tensor_result, op, 0.0, 0.0);
-    values_.push_back(0.0);  // written below
-  }
+  push_tensor_slots(op, out_shape.size());
   const ConstMatRef xv(values_.data() + rec.x, rec.x_shape);
   const MatRef zv(values_.data() + out, out_shape);
   switch (kind) {
@@ -303,8 +295,62 @@ TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVa
     case TensorOpKind::sum: zv[0] = sum(xv); break;
     case TensorOpKind::dot: zv[0] = dot(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape)); break;
     case TensorOpKind::mse: zv[0] = mse(xv, ConstMatRef(values_.data() + rec.y, rec.y_shape)); break;
+    case TensorOpKind::dense_tanh:
+    case TensorOpKind::dense_relu: throw std::invalid_argument("ad::Tape::record_tensor: use record_dense for a dense node");
   }
   return TensorVar(this, out, out_shape, rec.x_grad || rec.y_grad);
+}
+
+std::uint32_t Tape::push_tensor_slots(std::uint32_t op, std::size_t n) {
+  const std::size_t first = nodes_.size();
+  if (first + n >= tensor_result) throw_full();
+  if (first + n > nodes_.capacity() || first + n > values_.capacity()) {
+    nodes_.reserve(std::max(2 * nodes_.capacity(), first + n));
+    values_.reserve(std::max(2 * values_.capacity(), first + n));
+  }
+  if (n <= 8) {  // a few slots: inline, where resize() would call out of line twice
+    for (std::size_t k = 0; k < n; ++k) {
+      nodes_.emplace_back(tensor_result, op, 0.0, 0.0);
+      values_.push_back(0.0);
+    }
+  } else {
+    nodes_.resize(first + n, Node(tensor_result, op, 0.0, 0.0));
+    values_.resize(first + n);
+  }
+  return static_cast<std::uint32_t>(first);
+}
+
+TensorVar Tape::record_dense(TensorOpKind kind, const Matrix& w, const TensorVar& x, const Matrix& b) {
+  if (kind != TensorOpKind::dense_tanh && kind != TensorOpKind::dense_relu)
+    throw std::invalid_argument("ad::Tape::record_dense: the kind must be dense_tanh or dense_relu");
+  if (x.tape() != this) throw std::invalid_argument("ad::Tape: tensor operands belong to different tapes (or to none)");
+  check_shapes(x.shape().cols == 1 && w.cols() == x.shape().rows, "dense (weight and input)", w.shape(), x.shape());
+  check_shapes(b.shape() == Shape{w.rows(), 1}, "dense (bias)", Shape{w.rows(), 1}, b.shape());
+  const auto op = static_cast<std::uint32_t>(tensor_ops_.size());
+  TensorOp& rec = tensor_ops_.emplace_back();
+  rec.kind = kind;
+  rec.x = x.begin();
+  rec.y = no_operand;
+  rec.x_shape = x.shape();
+  rec.y_shape = w.shape();
+  rec.x_grad = x.requires_grad();
+  rec.y_grad = false;
+  rec.constant = w.data();
+  rec.bias = b.data();
+  const std::uint32_t out = push_tensor_slots(op, w.rows());
+  rec.out = out;
+  // Each output in the order of the primal's dense row (Chain on doubles), so
+  // that the values agree with it to the bit.
+  const double* xv = values_.data() + rec.x;
+  double* z = values_.data() + out;
+  const std::size_t rows = w.rows(), cols = w.cols();
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* wi = w.data() + i * cols;
+    double acc = xv[0] * wi[0] + b[i];
+    for (std::size_t j = 1; j < cols; ++j) acc += xv[j] * wi[j];
+    z[i] = kind == TensorOpKind::dense_tanh ? std::tanh(acc) : (acc > 0 ? acc : 0.0);
+  }
+  return TensorVar(this, out, Shape{rows, 1}, rec.x_grad);
 }
 
 std::uint32_t Tape::backward_tensor_op(std::uint32_t op_index) {
@@ -367,8 +413,35 @@ std::uint32_t Tape::backward_tensor_op(std::uint32_t op_index) {
       }
       return op.out;
     }
+    case TensorOpKind::dense_tanh:
+    case TensorOpKind::dense_relu: {
+      // z = act(C x + c): the activation's VJP into a scratch column (the
+      // adjoint of C x + c), then the VJP of matmul for x: dx += Cᵀ (that).
+      if (!op.x_grad) return op.out;
+      const std::size_t rows = op.y_shape.rows;
+      if (scratch_.size() < rows) scratch_.resize(rows);
+      double* dpre = scratch_.data();
+      const double* z = v + op.out;
+      const double* dz = g + op.out;
+      // The activation's VJP, written (not added) into the scratch column:
+      // tanh' = 1 - z², and relu(a) > 0 exactly where a > 0.
+      if (op.kind == TensorOpKind::dense_tanh) {
+        for (std::size_t i = 0; i < rows; ++i) dpre[i] = dz[i] * (1.0 - z[i] * z[i]);
+      } else {
+        for (std::size_t i = 0; i < rows; ++i) dpre[i] = z[i] > 0 ? dz[i] : 0.0;
+      }
+      vjp_matmul_w(ConstMatRef(op.constant, op.y_shape), ConstMatRef(dpre, Shape{rows, 1}), dx);
+      return op.out;
+    }
   }
   return op.out;
+}
+
+TensorVar dense_tanh(const Matrix& c, const TensorVar& x, const Matrix& bias) {
+  return tape_of(x).record_dense(TensorOpKind::dense_tanh, c, x, bias);
+}
+TensorVar dense_relu(const Matrix& c, const TensorVar& x, const Matrix& bias) {
+  return tape_of(x).record_dense(TensorOpKind::dense_relu, c, x, bias);
 }
 
 TensorVar operator+(const TensorVar& x, const TensorVar& y) {

@@ -255,6 +255,57 @@ TEST(TensorNode, OneNodePerOperation) {
   EXPECT_EQ(loss.index(), 17u);
 }
 
+// A dense node is act(C x + c) in one node: its values and its gradient
+// must be those of matmul, + and the activation recorded as three.
+void expect_dense_node_matches_three_nodes(bool use_tanh) {
+  std::mt19937_64 rng(use_tanh ? 91 : 92);
+  const Matrix c = random_matrix(rng, 3, 4);
+  const Matrix bias = random_matrix(rng, 3, 1);
+  const Matrix xm = random_matrix(rng, 4, 1);
+  const Matrix weights = random_matrix(rng, 3, 1);  // a loss that weighs the outputs differently
+
+  ad::Tape fused;
+  const TensorVar xf = fused.variable(xm);
+  const TensorVar zf = use_tanh ? ad::dense_tanh(c, xf, bias) : ad::dense_relu(c, xf, bias);
+  ASSERT_EQ(fused.tensor_ops().size(), 1u);
+  EXPECT_EQ(fused.tensor_ops()[0].kind, use_tanh ? ad::TensorOpKind::dense_tanh : ad::TensorOpKind::dense_relu);
+  EXPECT_EQ(fused.size(), 4u + 3u) << "x, then one slot per output";
+  fused.backward(dot(zf, fused.constant(weights)));
+
+  ad::Tape three;
+  const TensorVar xt = three.variable(xm);
+  const TensorVar pre = matmul(c, xt) + bias;
+  const TensorVar zt = use_tanh ? tanh(pre) : relu(pre);
+  three.backward(dot(zt, three.constant(weights)));
+
+  EXPECT_TRUE(near_rel(zf.value().values(), zt.value().values(), 1e-15)) << "values";
+  EXPECT_TRUE(near_rel(fused.adjoint(xf).values(), three.adjoint(xt).values(), 1e-14)) << "gradient";
+  // The output adjoints are left as they were (the activation's VJP goes to a scratch column).
+  EXPECT_TRUE(near_rel(fused.adjoint(zf).values(), weights.values(), 0.0)) << "output adjoints";
+}
+
+TEST(TensorNode, DenseTanhMatchesMatmulAddTanh) { expect_dense_node_matches_three_nodes(true); }
+TEST(TensorNode, DenseReluMatchesMatmulAddRelu) { expect_dense_node_matches_three_nodes(false); }
+
+TEST(TensorNode, DenseChecksShapesAndTapes) {
+  ad::Tape tape;
+  const TensorVar x = tape.variable(Matrix::column({1.0, 2.0}));
+  EXPECT_THROW(ad::dense_tanh(Matrix(3, 3), x, Matrix(3, 1)), ad::ShapeError);   // C has 3 columns, x 2 rows
+  EXPECT_THROW(ad::dense_tanh(Matrix(3, 2), x, Matrix(2, 1)), ad::ShapeError);   // bias 2 x 1 for 3 outputs
+  EXPECT_THROW(ad::dense_relu(Matrix(3, 2), tape.variable(Matrix(2, 2)), Matrix(3, 1)), ad::ShapeError);  // x not a column
+  EXPECT_THROW(ad::dense_tanh(Matrix(3, 2), TensorVar(), Matrix(3, 1)), std::invalid_argument);
+  EXPECT_THROW(tape.record_dense(ad::TensorOpKind::tanh, Matrix(3, 2), x, Matrix(3, 1)), std::invalid_argument);
+}
+
+TEST(TensorNode, DenseOnAConstantInputPassesNoGradient) {
+  ad::Tape tape;
+  const TensorVar x = tape.constant(Matrix::column({1.0, -2.0}));
+  const TensorVar z = ad::dense_tanh(Matrix(2, 2, 0.5), x, Matrix(2, 1, 0.1));
+  EXPECT_FALSE(z.requires_grad());
+  tape.backward(sum(z));
+  EXPECT_EQ(tape.adjoint(x).values(), (std::vector<double>{0.0, 0.0}));
+}
+
 TEST(TensorNode, ValuesMatchMatrixFunctions) {
   std::mt19937_64 rng(313);
   const Matrix xm = random_matrix(rng, 2, 3);

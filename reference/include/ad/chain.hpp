@@ -5,9 +5,9 @@
 /// and biases come from a seed alone (splitmix64, so every platform and
 /// compiler draws the same numbers), scaled by 1/sqrt(fan-in) so that tanh does
 /// not saturate on deep chains. The same Chain evaluates on double, Dual,
-/// DualVec<N> and Var (scalar operations), and on a Tape as one matmul, one add
-/// and one activation node per layer (the weights stay in the Chain: the
-/// tape points to them, so the Chain must outlive the tape's sweeps). The reference tests, the benchmark and
+/// DualVec<N> and Var (scalar operations), and on a Tape as one dense node per
+/// layer, act(W x + b) (dense_tanh, dense_relu; the weights stay in the Chain:
+/// the tape points to them, so the Chain must outlive the tape's sweeps). The reference tests, the benchmark and
 /// the complexity problems all build their graphs here.
 
 #include <cmath>
@@ -80,7 +80,7 @@ class Chain {
     return cur;
   }
 
-  /// Records the chain on a tape as tensor nodes: x must be w0 × 1 on `tape`.
+  /// Records the chain on a tape, one dense node per layer: x must be w0 × 1 on `tape`.
   TensorVar operator()(Tape& tape, const TensorVar& x) const;
 
  private:

@@ -73,8 +73,13 @@ class TensorVar {
 
 /// The kinds of tensor node the tape knows. The *_constant kinds take their
 /// second operand from a Matrix outside the tape (a weight, a bias), which
-/// is neither copied onto the tape nor differentiated.
-enum class TensorOpKind : std::uint8_t { add, scale, matmul, tanh, relu, exp, sum, dot, mse, matmul_constant, add_constant };
+/// is neither copied onto the tape nor differentiated; so do the dense_*
+/// kinds, a whole dense layer act(C x + c) in one node (weight C and bias c
+/// outside the tape), whose backward step is the VJP of the activation
+/// followed by the VJP of matmul.
+enum class TensorOpKind : std::uint8_t {
+  add, scale, matmul, tanh, relu, exp, sum, dot, mse, matmul_constant, add_constant, dense_tanh, dense_relu
+};
 
 /// A reverse-mode tape. Not copyable or movable: Vars point to it.
 class Tape {
@@ -104,7 +109,8 @@ class Tape {
     Shape y_shape;       ///< shape of y (or of the constant)
     bool x_grad;         ///< whether x needs its VJP
     bool y_grad;         ///< whether y needs its VJP
-    const double* constant;  ///< *_constant kinds: the constant's entries (row-major, outside the tape), else null
+    const double* constant;  ///< *_constant and dense_* kinds: the constant's (weight's) entries (row-major, outside the tape), else null
+    const double* bias;      ///< dense_* kinds: the bias's entries (outside the tape), else null
   };
 
   Tape() = default;
@@ -153,6 +159,10 @@ class Tape {
   /// to it, so it must outlive every backward() on this recording.
   TensorVar record_tensor(TensorOpKind kind, Shape out_shape, const TensorVar& x, const TensorVar* y, const Var* a,
                           const Matrix* constant = nullptr);
+  /// Records act(w x + b), kind dense_tanh or dense_relu, as one node: x a
+  /// column on this tape, w and b constants the tape points to (they must
+  /// outlive every backward() on this recording).
+  TensorVar record_dense(TensorOpKind kind, const Matrix& w, const TensorVar& x, const Matrix& b);
 
   const std::vector<Node>& nodes() const { return nodes_; }            ///< the Wengert list
   const std::vector<TensorOp>& tensor_ops() const { return tensor_ops_; }  ///< tensor nodes in order
@@ -165,11 +175,14 @@ class Tape {
   /// Runs the VJPs of tensor op `op`; returns the first slot of its result.
   std::uint32_t backward_tensor_op(std::uint32_t op);
   TensorVar push_matrix(const Matrix& value, bool requires_grad);
+  /// Appends n slots written by tensor op `op` (values 0, to be written); returns the first.
+  std::uint32_t push_tensor_slots(std::uint32_t op, std::size_t n);
 
   std::vector<Node> nodes_;
   std::vector<double> values_;
   std::vector<double> adjoints_;
   std::vector<TensorOp> tensor_ops_;
+  std::vector<double> scratch_;  ///< the backward step of a dense node: the activation's VJP
 };
 
 // The recording hot path, inline: one call per operation would cost more than the operation.
@@ -243,6 +256,12 @@ TensorVar matmul(const TensorVar& x, const TensorVar& w);     ///< X W
 TensorVar matmul(const Matrix& c, const TensorVar& x);
 /// x + c for a constant c kept where it is (a bias): one node, c neither copied nor differentiated; c must outlive the recording's use.
 TensorVar operator+(const TensorVar& x, const Matrix& c);
+/// tanh(C x + c) for a constant weight C and bias c kept where they are (a
+/// dense layer): one node, as matmul, + and tanh would record three; C and c
+/// must outlive the recording's use.
+TensorVar dense_tanh(const Matrix& c, const TensorVar& x, const Matrix& bias);
+/// relu(C x + c), as dense_tanh.
+TensorVar dense_relu(const Matrix& c, const TensorVar& x, const Matrix& bias);
 TensorVar tanh(const TensorVar& x);                           ///< entrywise tanh
 TensorVar relu(const TensorVar& x);                           ///< entrywise relu
 TensorVar exp(const TensorVar& x);                            ///< entrywise exp
