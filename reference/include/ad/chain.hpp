@@ -72,9 +72,17 @@ class Chain {
     for (std::size_t l = 0; l < layers(); ++l) {
       const Matrix& w = weights_[l];
       const Matrix& b = biases_[l];
-      next.clear();
-      next.reserve(w.rows());
-      for (std::size_t i = 0; i < w.rows(); ++i) next.push_back(activate(dense_row(cur, w.data() + i * w.cols(), b[i])));
+      if constexpr (sizeof(T) <= 32) {
+        // Small number types (double, Dual, Var): made first, then assigned;
+        // push_back's growth check is a call per output for them.
+        next.resize(w.rows());
+        for (std::size_t i = 0; i < w.rows(); ++i) next[i] = activate(dense_row(cur, w.data() + i * w.cols(), b[i]));
+      } else {
+        // Large ones (DualVec): not made first, zeroing their tangents would cost as much as the row.
+        next.clear();
+        next.reserve(w.rows());
+        for (std::size_t i = 0; i < w.rows(); ++i) next.push_back(activate(dense_row(cur, w.data() + i * w.cols(), b[i])));
+      }
       cur.swap(next);
     }
     return cur;
