@@ -10,6 +10,7 @@
 #include "grader/bench.hpp"
 #include "grader/error.hpp"
 #include "grader/fsutil.hpp"
+#include "grader/workload.hpp"
 
 namespace grader::cli {
 
@@ -30,19 +31,12 @@ struct BenchOptions {
 
 /// "1,4,16" → {1, 4, 16}; throws GraderError naming the option and the fix.
 std::vector<std::size_t> parse_widths(const std::string& option, const std::string& text) {
-  std::vector<std::size_t> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const unsigned long v = std::strtoul(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v == 0 || v > 4096)
-      throw GraderError(option + " \"" + text + "\": \"" + item +
-                        "\" is not a width from 1 to 4096; give a comma-separated list such as 1,4,16,64,256");
-    out.push_back(v);
+  try {
+    return timing::parse_widths(text);
+  } catch (const std::invalid_argument& e) {
+    throw GraderError(option + " \"" + text + "\": " + e.what() +
+                      "; give a comma-separated list such as 1,4,16,64,256");
   }
-  if (out.empty()) throw GraderError(option + " is empty; give a comma-separated list such as 1,4,16,64,256");
-  return out;
 }
 
 /// The crossovers of the scalar modes, one line each, from the summary.

@@ -99,18 +99,11 @@ struct Options {
 };
 
 std::vector<std::size_t> parse_list(const std::string& flag, const std::string& text) {
-  std::vector<std::size_t> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    char* end = nullptr;
-    const unsigned long v = std::strtoul(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || v == 0 || v > 4096)
-      throw std::invalid_argument(flag + ": \"" + item + "\" is not a width from 1 to 4096 (give e.g. 1,4,16)");
-    out.push_back(v);
+  try {
+    return grader::timing::parse_widths(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(flag + ": " + e.what() + " (give e.g. " + flag + "=1,4,16)");
   }
-  if (out.empty()) throw std::invalid_argument(flag + ": give at least one width, e.g. " + flag + "=1,4,16");
-  return out;
 }
 
 /// Takes our own flags out of argv (Google Benchmark refuses flags it does not know).

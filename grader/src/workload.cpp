@@ -1,6 +1,8 @@
 // Names of the timed methods and graphs, and the input point of a workload.
 #include "grader/workload.hpp"
 
+#include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 
 namespace grader::timing {
@@ -43,6 +45,21 @@ Graph parse_graph(const std::string& text) {
 std::size_t input_count(const WorkloadSpec& spec) {
   if (spec.graph == Graph::diamonds) return 1;
   return spec.widths.empty() ? 0 : spec.widths.front();
+}
+
+std::vector<std::size_t> parse_widths(const std::string& text) {
+  std::vector<std::size_t> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v == 0 || v > 4096)
+      throw std::invalid_argument("\"" + item + "\" is not a width from 1 to 4096");
+    out.push_back(v);
+  }
+  if (out.empty()) throw std::invalid_argument("the list is empty");
+  return out;
 }
 
 std::vector<double> input_point(const WorkloadSpec& spec) {

@@ -2,6 +2,7 @@
 // Benchmark's JSON, the summary and the plot on made-up numbers; and one
 // small `grader bench` run end to end.
 #include "grader/bench.hpp"
+#include "grader/workload.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -59,6 +60,20 @@ Summary made_up_grid() {
       s.entries.push_back(grid("reverse", n, m, 4, 8e-6 * static_cast<double>(m)));
     }
   return s;
+}
+
+TEST(ParseWidths, ReadsACommaSeparatedListAndNamesWhatIsNotAWidth) {
+  EXPECT_EQ(grader::timing::parse_widths("1,4,16"), (std::vector<std::size_t>{1, 4, 16}));
+  EXPECT_EQ(grader::timing::parse_widths("4096"), (std::vector<std::size_t>{4096}));
+  for (const char* bad : {"0", "4097", "1,,4", "1,x", "-3", "2.5"}) {
+    try {
+      grader::timing::parse_widths(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("is not a width from 1 to 4096")) << bad;
+    }
+  }
+  EXPECT_THROW(grader::timing::parse_widths(""), std::invalid_argument);
 }
 
 TEST(ChainCosts, OrdersOfTwoFactorsCostTheSame) {

@@ -58,6 +58,11 @@ std::size_t input_count(const WorkloadSpec& spec);
 /// The input point: spec.x cycled to input_count(spec) entries (0.5 when spec.x is empty).
 std::vector<double> input_point(const WorkloadSpec& spec);
 
+/// A comma-separated list of widths, "1,4,16" → {1, 4, 16}, each from 1 to
+/// 4096; throws std::invalid_argument naming the item that is not one (or
+/// saying the list is empty). The callers add the option's name and the fix.
+std::vector<std::size_t> parse_widths(const std::string& text);
+
 /// A computation set up once (weights drawn, memory reserved) and run many times.
 class Workload {
  public:
