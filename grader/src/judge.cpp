@@ -1054,21 +1054,25 @@ KinkRule kink_rule_of(const Plan& plan, std::size_t task) {
 
 }  // namespace
 
+std::optional<TaskVerdict> verdict_without_numbers(const std::string& label, const TaskOutcome& outcome) {
+  if (outcome.state == TaskOutcome::State::replied && outcome.reply.ok) return std::nullopt;
+  TaskVerdict v;
+  if (outcome.state != TaskOutcome::State::replied) {
+    v.message = label + ": " + outcome.failure;
+  } else {
+    v.not_implemented = outcome.reply.category == "not_implemented";
+    v.message = label + ": " + describe_error(outcome.reply);
+  }
+  return v;
+}
+
 TaskVerdict judge_task(const Plan& plan, std::size_t task, const TaskOutcome& outcome) {
   const Task& t = plan.tasks[task];
   if (t.kind == TaskKind::timing) return judge_complexity(plan, task, outcome);  // judge_complexity.cpp
   const std::string& label = plan.labels[task];
+  if (auto failed = verdict_without_numbers(label, outcome)) return *failed;
   TaskVerdict v;
-  if (outcome.state != TaskOutcome::State::replied) {
-    v.message = label + ": " + outcome.failure;
-    return v;
-  }
   const protocol::Reply& r = outcome.reply;
-  if (!r.ok) {
-    v.not_implemented = r.category == "not_implemented";
-    v.message = label + ": " + describe_error(r);
-    return v;
-  }
   const std::size_t want_count = expected_count(t);
   if (r.values.size() != want_count) {
     v.message = label + ": the probe returned " + std::to_string(r.values.size()) + " numbers, expected " +

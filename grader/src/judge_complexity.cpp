@@ -123,15 +123,6 @@ std::string signal_text(int sig) {
   return name != nullptr ? std::string("signal ") + std::to_string(sig) + " (" + name + ")" : "an error";
 }
 
-std::string describe_error(const protocol::Reply& r) {
-  if (r.category == "not_implemented") return r.message;
-  if (r.category == "shape_error") return "your code threw ad::ShapeError: " + r.message;
-  if (r.category == "out_of_memory") return "your code ran out of memory (std::bad_alloc)";
-  if (r.category == "exception") return "your code threw an exception: " + r.message;
-  if (r.category == "unknown_exception") return "your code threw something that is not a std::exception";
-  return "the probe reported an error (" + r.category + "): " + r.message;
-}
-
 /// The series "1.1× at n = 4, 4.2× at n = 16, …".
 std::string ratio_series(const TimingData& d, const timing::GrowthMeasurement& m) {
   std::string s;
@@ -147,17 +138,9 @@ TaskVerdict judge_complexity(const Plan& plan, std::size_t task, const TaskOutco
   const TimingData& d = t.timing;
   const std::string& label = plan.labels[task];
   const CaseSpec& spec = plan.problem->cases[plan.cases[plan.task_case[task]].spec_index];
+  if (auto failed = verdict_without_numbers(label, outcome)) return *failed;
   TaskVerdict v;
-  if (outcome.state != TaskOutcome::State::replied) {
-    v.message = label + ": " + outcome.failure;
-    return v;
-  }
   const protocol::Reply& r = outcome.reply;
-  if (!r.ok) {
-    v.not_implemented = r.category == "not_implemented";
-    v.message = label + ": " + describe_error(r);
-    return v;
-  }
   timing::GrowthMeasurement m;
   try {
     m = timing::decode_growth(r.values);

@@ -12,6 +12,8 @@
 /// reference too, so that a fast but wrong computation does not pass.
 
 #include <cstddef>
+#include <optional>
+#include <string>
 
 #include "grader/judge.hpp"
 #include "grader/plan.hpp"
@@ -20,5 +22,11 @@ namespace grader {
 
 /// Judges task `task` of a complexity problem's plan (a protocol::TaskKind::timing task).
 TaskVerdict judge_complexity(const Plan& plan, std::size_t task, const TaskOutcome& outcome);
+
+/// The verdict on a task that got no numbers (the run failed during it, or
+/// the probe replied with an error such as not implemented), "label: what
+/// happened"; nothing when the reply holds numbers to judge. Shared by the
+/// judges of every kind (judge.cpp).
+std::optional<TaskVerdict> verdict_without_numbers(const std::string& label, const TaskOutcome& outcome);
 
 }  // namespace grader
