@@ -33,6 +33,26 @@ Tape& tape_of(const TensorVar& x) {
 
 void Tape::throw_full() { throw std::length_error("ad::Tape is full (2^32 - 2 slots)"); }
 
+std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
+  const std::size_t first = nodes_.size();
+  if (first + n >= tensor_result) throw_full();
+  // Geometric growth, like push_back.
+  if (first + n > nodes_.capacity() || first + n > values_.capacity()) {
+    nodes_.reserve(std::max(2 * nodes_.capacity(), first + n));
+    values_.reserve(std::max(2 * values_.capacity(), first + n));
+  }
+  if (n <= 8) {  // a few slots: inline, where resize() would call out of line twice
+    for (std::size_t k = 0; k < n; ++k) {
+      nodes_.push_back(fill);
+      values_.push_back(0.0);
+    }
+  } else {
+    nodes_.resize(first + n, fill);
+    values_.resize(first + n);
+  }
+  return static_cast<std::uint32_t>(first);
+}
+
 // Not inlined into the caller's loops on purpose: here the running sum is a
 // plain local that stays in a register; inlined, the compiler keeps it in
 // memory (it is live across the caller's calls), a store and reload per term.
@@ -40,23 +60,9 @@ void Tape::throw_full() { throw std::length_error("ad::Tape is full (2^32 - 2 sl
   if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
   for (std::size_t j = 0; j < n; ++j)
     if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
-  if (nodes_.size() + n >= tensor_result) throw_full();
-  // Grow first (geometrically, like push_back), then write through pointers:
-  // with no call left in the loop, the running sum stays in a register.
-  const std::size_t first = nodes_.size();
-  if (first + n > nodes_.capacity()) {
-    nodes_.reserve(std::max(2 * nodes_.capacity(), first + n));
-    values_.reserve(std::max(2 * values_.capacity(), first + n));
-  }
-  if (n <= 8) {  // a few slots: inline, where resize() would call out of line twice
-    for (std::size_t j = 0; j < n; ++j) {
-      nodes_.emplace_back();
-      values_.push_back(0.0);
-    }
-  } else {
-    nodes_.resize(first + n);
-    values_.resize(first + n);
-  }
+  // Grow first, then write through pointers: with no call left in the loop,
+  // the running sum stays in a register.
+  const std::size_t first = append_slots(n, Node(no_operand, no_operand, 0.0, 0.0));
   Node* node = nodes_.data() + first;
   double* value = values_.data() + first;
   double acc = x[0].value() * w[0] + b;
@@ -280,7 +286,7 @@ TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVa
     rec.y_grad = true;
   }
   // Primal values: computed by the tensor functions straight into the value array.
-  push_tensor_slots(op, out_shape.size());
+  append_slots(out_shape.size(), Node(tensor_result, op, 0.0, 0.0));
   const ConstMatRef xv(values_.data() + rec.x, rec.x_shape);
   const MatRef zv(values_.data() + out, out_shape);
   switch (kind) {
@@ -301,25 +307,6 @@ TensorVar Tape::record_tensor(TensorOpKind kind, Shape out_shape, const TensorVa
   return TensorVar(this, out, out_shape, rec.x_grad || rec.y_grad);
 }
 
-std::uint32_t Tape::push_tensor_slots(std::uint32_t op, std::size_t n) {
-  const std::size_t first = nodes_.size();
-  if (first + n >= tensor_result) throw_full();
-  if (first + n > nodes_.capacity() || first + n > values_.capacity()) {
-    nodes_.reserve(std::max(2 * nodes_.capacity(), first + n));
-    values_.reserve(std::max(2 * values_.capacity(), first + n));
-  }
-  if (n <= 8) {  // a few slots: inline, where resize() would call out of line twice
-    for (std::size_t k = 0; k < n; ++k) {
-      nodes_.emplace_back(tensor_result, op, 0.0, 0.0);
-      values_.push_back(0.0);
-    }
-  } else {
-    nodes_.resize(first + n, Node(tensor_result, op, 0.0, 0.0));
-    values_.resize(first + n);
-  }
-  return static_cast<std::uint32_t>(first);
-}
-
 TensorVar Tape::record_dense(TensorOpKind kind, const Matrix& w, const TensorVar& x, const Matrix& b) {
   if (kind != TensorOpKind::dense_tanh && kind != TensorOpKind::dense_relu)
     throw std::invalid_argument("ad::Tape::record_dense: the kind must be dense_tanh or dense_relu");
@@ -337,7 +324,7 @@ TensorVar Tape::record_dense(TensorOpKind kind, const Matrix& w, const TensorVar
   rec.y_grad = false;
   rec.constant = w.data();
   rec.bias = b.data();
-  const std::uint32_t out = push_tensor_slots(op, w.rows());
+  const std::uint32_t out = append_slots(w.rows(), Node(tensor_result, op, 0.0, 0.0));
   rec.out = out;
   // Each output in the order of the primal's dense row (Chain on doubles), so
   // that the values agree with it to the bit.

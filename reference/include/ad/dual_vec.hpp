@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 namespace ad {
@@ -47,12 +48,15 @@ namespace detail {
 /// loops are written with it so that they run two tangents per instruction
 /// even where the compiler would split a DualVec on the stack into scalars.
 using Double2 = double __attribute__((vector_size(16)));
-inline Double2 load2(const double* p) {
-  Double2 v;
+/// Reg (Double2 or double) from consecutive tangents, and back.
+template <class Reg>
+inline Reg load(const double* p) {
+  Reg v;
   __builtin_memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store2(double* p, Double2 v) { __builtin_memcpy(p, &v, sizeof v); }
+template <class Reg>
+inline void store(double* p, Reg v) { __builtin_memcpy(p, &v, sizeof v); }
 
 /// out = da * a over N tangents, out of line: inlined into a caller that keeps
 /// its DualVecs on the stack, the compiler splits them into scalars and
@@ -68,7 +72,7 @@ inline DualVec<N> chain1(double v, double da, const DualVec<N>& a) {
   if constexpr (N > 4) {
     scale_tangents<N>(r.tangent.data(), da, a.tangent.data());
   } else if constexpr (N % 2 == 0) {
-    for (std::size_t i = 0; i < N; i += 2) store2(r.tangent.data() + i, load2(a.tangent.data() + i) * da);
+    for (std::size_t i = 0; i < N; i += 2) store(r.tangent.data() + i, load<Double2>(a.tangent.data() + i) * da);
   } else {
     for (std::size_t i = 0; i < N; ++i) r.tangent[i] = da * a.tangent[i];
   }
@@ -135,31 +139,22 @@ namespace detail {
 /// The tangents of b + Σ_j x_j·w_j, block by block: the B sums of one block
 /// stay in registers over all n terms and are stored once, instead of being
 /// loaded and stored again for every term (the memory traffic of the plain
-/// loop). B divides N.
+/// loop). B divides N; an even block runs two tangents per register.
 template <std::size_t N, std::size_t B>
 inline void dense_row_tangents(const DualVec<N>* x, const double* w, std::size_t n, DualVec<N>& acc) {
   static_assert(N % B == 0, "the block size must divide N");
+  using Reg = std::conditional_t<B % 2 == 0, Double2, double>;
+  constexpr std::size_t width = sizeof(Reg) / sizeof(double);
+  constexpr std::size_t R = B / width;  // registers of sums
   for (std::size_t i0 = 0; i0 < N; i0 += B) {
-    if constexpr (B % 2 == 0) {
-      constexpr std::size_t R = B / 2;  // registers of sums
-      Double2 t[R];
-      for (std::size_t r = 0; r < R; ++r) t[r] = load2(x[0].tangent.data() + i0 + 2 * r) * w[0];
-      for (std::size_t j = 1; j < n; ++j) {
-        const double wj = w[j];
-        const double* xj = x[j].tangent.data() + i0;
-        for (std::size_t r = 0; r < R; ++r) t[r] += load2(xj + 2 * r) * wj;
-      }
-      for (std::size_t r = 0; r < R; ++r) store2(acc.tangent.data() + i0 + 2 * r, t[r]);
-    } else {
-      double t[B];
-      for (std::size_t i = 0; i < B; ++i) t[i] = x[0].tangent[i0 + i] * w[0];
-      for (std::size_t j = 1; j < n; ++j) {
-        const double wj = w[j];
-        const double* xj = x[j].tangent.data() + i0;
-        for (std::size_t i = 0; i < B; ++i) t[i] += xj[i] * wj;
-      }
-      for (std::size_t i = 0; i < B; ++i) acc.tangent[i0 + i] = t[i];
+    Reg t[R];
+    for (std::size_t r = 0; r < R; ++r) t[r] = load<Reg>(x[0].tangent.data() + i0 + width * r) * w[0];
+    for (std::size_t j = 1; j < n; ++j) {
+      const double wj = w[j];
+      const double* xj = x[j].tangent.data() + i0;
+      for (std::size_t r = 0; r < R; ++r) t[r] += load<Reg>(xj + width * r) * wj;
     }
+    for (std::size_t r = 0; r < R; ++r) store(acc.tangent.data() + i0 + width * r, t[r]);
   }
 }
 /// The largest block of at most 16 tangents that divides N (8 SSE registers of sums).
@@ -168,16 +163,22 @@ constexpr std::size_t tangent_block(std::size_t n) {
     if (n % b == 0) return b;
   return 1;
 }
-/// dense_row for many tangents, out of line: inlined into the caller's
-/// loops, the compiler spreads the tangents over scalar registers instead of
-/// running the blocks with vector instructions.
+/// b + Σ_j x_j·w_j over n > 0 terms: the value in the order of the primal's
+/// sum (so that the values agree to the bit), the tangents in blocks.
 template <std::size_t N>
-[[gnu::noinline]] DualVec<N> dense_row_outline(const DualVec<N>* x, const double* w, std::size_t n, double b) {
-  double v = x[0].value * w[0] + b;  // the order of the primal's sum, so the values agree to the bit
+inline DualVec<N> dense_row_sum(const DualVec<N>* x, const double* w, std::size_t n, double b) {
+  double v = x[0].value * w[0] + b;
   for (std::size_t j = 1; j < n; ++j) v += x[j].value * w[j];
   DualVec<N> acc(v, TangentsFollow{});
   dense_row_tangents<N, tangent_block(N)>(x, w, n, acc);
   return acc;
+}
+/// dense_row_sum out of line, for many tangents: inlined into the caller's
+/// loops, the compiler spreads the tangents over scalar registers instead of
+/// running the blocks with vector instructions.
+template <std::size_t N>
+[[gnu::noinline]] DualVec<N> dense_row_outline(const DualVec<N>* x, const double* w, std::size_t n, double b) {
+  return dense_row_sum<N>(x, w, n, b);
 }
 }  // namespace detail
 
@@ -188,11 +189,7 @@ template <std::size_t N>
 template <std::size_t N>
 inline DualVec<N> dense_row(const std::vector<DualVec<N>>& x, const double* w, double b) {
   if constexpr (N <= 4) {
-    double v = x[0].value * w[0] + b;
-    for (std::size_t j = 1; j < x.size(); ++j) v += x[j].value * w[j];
-    DualVec<N> acc(v, detail::TangentsFollow{});
-    detail::dense_row_tangents<N, N>(x.data(), w, x.size(), acc);
-    return acc;
+    return detail::dense_row_sum<N>(x.data(), w, x.size(), b);
   } else {
     return detail::dense_row_outline<N>(x.data(), w, x.size(), b);
   }

@@ -175,8 +175,8 @@ class Tape {
   /// Runs the VJPs of tensor op `op`; returns the first slot of its result.
   std::uint32_t backward_tensor_op(std::uint32_t op);
   TensorVar push_matrix(const Matrix& value, bool requires_grad);
-  /// Appends n slots written by tensor op `op` (values 0, to be written); returns the first.
-  std::uint32_t push_tensor_slots(std::uint32_t op, std::size_t n);
+  /// Appends n slots, each node `fill` and value 0 (for the caller to write); returns the first.
+  std::uint32_t append_slots(std::size_t n, const Node& fill);
 
   std::vector<Node> nodes_;
   std::vector<double> values_;
