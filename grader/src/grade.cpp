@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <map>
 
 #include "grader/error.hpp"
@@ -36,12 +35,6 @@ struct TimeBudget {
   /// Too little is left to start another run.
   bool spent() const { return left() < 0.05; }
 };
-
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", s);
-  return buf;
-}
 
 /// Runs the tasks `group` of a plan (indices into plan.tasks, in order) in
 /// probe runs that are given only those tasks, restarting the probe after a

@@ -148,12 +148,6 @@ Pipe make_pipe() {
 
 void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-std::string format_seconds(double seconds) {
-  std::ostringstream out;
-  out << seconds;
-  return out.str();
-}
-
 std::optional<std::string> read_small_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return std::nullopt;
@@ -714,13 +708,13 @@ void validate(const RunRequest& request) {
   const auto positive = [](const char* field, double value) {
     if (!(value > 0) || !std::isfinite(value))
       throw GraderError(std::string("RunRequest.limits.") + field + " must be a positive number of seconds (got " +
-                        format_seconds(value) + ")");
+                        seconds_text(value) + ")");
   };
   positive("cpu_seconds", l.cpu_seconds);
   positive("wall_seconds", l.wall_seconds);
   if (!(l.idle_seconds >= 0) || !std::isfinite(l.idle_seconds))
     throw GraderError("RunRequest.limits.idle_seconds must be 0 (no limit) or a positive number of seconds (got " +
-                      format_seconds(l.idle_seconds) + ")");
+                      seconds_text(l.idle_seconds) + ")");
   const auto at_least = [](const char* field, std::uint64_t value, std::uint64_t minimum) {
     if (value < minimum)
       throw GraderError(std::string("RunRequest.limits.") + field + " must be >= " + std::to_string(minimum) +
@@ -1120,6 +1114,12 @@ RunOutcome run_checked(const RunRequest& request, bool use_bubblewrap) {
 
 }  // namespace
 
+std::string seconds_text(double seconds) {
+  std::ostringstream out;
+  out << seconds;
+  return out.str();
+}
+
 std::string signal_description(int signal) {
   switch (signal) {
     case SIGSEGV: return "segmentation fault";
@@ -1163,11 +1163,11 @@ std::string RunOutcome::describe() const {
       return text;
     }
     case Termination::cpu_limit:
-      return "ran out of time: used more than " + format_seconds(limits.cpu_seconds) + " s of CPU time";
+      return "ran out of time: used more than " + seconds_text(limits.cpu_seconds) + " s of CPU time";
     case Termination::wall_limit:
-      return "ran out of time: killed after " + format_seconds(limits.wall_seconds) + " s of wall-clock time";
+      return "ran out of time: killed after " + seconds_text(limits.wall_seconds) + " s of wall-clock time";
     case Termination::idle_limit:
-      return "ran out of time: killed after " + format_seconds(limits.idle_seconds) +
+      return "ran out of time: killed after " + seconds_text(limits.idle_seconds) +
              " s of wall-clock time without a result";
     case Termination::memory_limit:
       return "ran out of memory: its processes together used more than " +

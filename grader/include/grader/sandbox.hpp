@@ -142,5 +142,7 @@ bool bubblewrap_usable();
 
 /// Human name of a signal, e.g. "segmentation fault" for 11.
 std::string signal_description(int signal);
+/// Seconds as the limits' messages write them: "1", "0.5", "2.25".
+std::string seconds_text(double seconds);
 
 }  // namespace grader
