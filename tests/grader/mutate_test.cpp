@@ -80,39 +80,45 @@ TEST(GenerateMutants, TheChainRuleFactorOfSinCanBeDropped) {
   EXPECT_TRUE(found);
 }
 
-TEST(MutateCommand, CatchesAndNamesEveryMutantOfTheSinRule) {
-  const fs::path out = binary_dir / "mutate-smoke.txt";
-  const fs::path json = binary_dir / "mutate-smoke.json";
+/// What `grader mutate --only ONLY --jobs 2` printed and wrote (its files named after `name`).
+struct MutateRun {
+  int status = -1;
+  std::string text;  ///< stdout and stderr
+  std::string json;  ///< the report (-o)
+};
+
+MutateRun run_mutate(const std::string& only, const std::string& name) {
+  const fs::path out = binary_dir / (name + ".txt");
+  const fs::path json = binary_dir / (name + ".json");
   const std::string cmd = "ADC_CACHE_DIR='" + (binary_dir / "test-cache").string() + "' '" +
-                          (binary_dir / "bin" / "grader").string() +
-                          "' mutate --only 'dual.cpp/sin(Dual)/' --jobs 2 -q -o '" + json.string() + "' > '" +
-                          out.string() + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  const std::string text = grader::read_file(out);
-  ASSERT_TRUE(WIFEXITED(status)) << text;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << text;
-  EXPECT_THAT(text, HasSubstr("Mutation score: 100.0% (5 of 5 mutants caught)"));
-  EXPECT_THAT(text, HasSubstr("Feedback named the mistake for 5 of 5"));
-  EXPECT_THAT(grader::read_file(json), HasSubstr("\"status\": \"killed\""));
+                          (binary_dir / "bin" / "grader").string() + "' mutate --only '" + only +
+                          "' --jobs 2 -q -o '" + json.string() + "' > '" + out.string() + "' 2>&1";
+  MutateRun r;
+  r.status = std::system(cmd.c_str());
+  r.text = grader::read_file(out);
+  if (fs::exists(json)) r.json = grader::read_file(json);
+  return r;
+}
+
+TEST(MutateCommand, CatchesAndNamesEveryMutantOfTheSinRule) {
+  const MutateRun run = run_mutate("dual.cpp/sin(Dual)/", "mutate-smoke");
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.text;
+  EXPECT_EQ(WEXITSTATUS(run.status), 0) << run.text;
+  EXPECT_THAT(run.text, HasSubstr("Mutation score: 100.0% (5 of 5 mutants caught)"));
+  EXPECT_THAT(run.text, HasSubstr("Feedback named the mistake for 5 of 5"));
+  EXPECT_THAT(run.json, HasSubstr("\"status\": \"killed\""));
 }
 
 // The once-per-path sweep gives right gradients where only inputs are shared,
 // so the problem set must have repeated subexpressions (interior nodes with
 // two consumers) to catch it without timing the submission.
 TEST(MutateCommand, CatchesAndNamesTheOncePerPathSweep) {
-  const fs::path out = binary_dir / "mutate-sweep.txt";
-  const fs::path json = binary_dir / "mutate-sweep.json";
-  const std::string cmd = "ADC_CACHE_DIR='" + (binary_dir / "test-cache").string() + "' '" +
-                          (binary_dir / "bin" / "grader").string() +
-                          "' mutate --only 'tape.cpp/Tape::backward(Var)/once-per-path' --jobs 2 -q -o '" + json.string() + "' > '" +
-                          out.string() + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  const std::string text = grader::read_file(out);
-  ASSERT_TRUE(WIFEXITED(status)) << text;
-  EXPECT_EQ(WEXITSTATUS(status), 0) << text;
-  EXPECT_THAT(text, HasSubstr("Mutation score: 100.0% (1 of 1 mutants caught)"));
-  EXPECT_THAT(text, HasSubstr("path         1 / 1, named 1"));
-  EXPECT_THAT(text, Not(HasSubstr("not named")));
+  const MutateRun run = run_mutate("tape.cpp/Tape::backward(Var)/once-per-path", "mutate-sweep");
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.text;
+  EXPECT_EQ(WEXITSTATUS(run.status), 0) << run.text;
+  EXPECT_THAT(run.text, HasSubstr("Mutation score: 100.0% (1 of 1 mutants caught)"));
+  EXPECT_THAT(run.text, HasSubstr("path         1 / 1, named 1"));
+  EXPECT_THAT(run.text, Not(HasSubstr("not named")));
 }
 
 }  // namespace
