@@ -20,6 +20,26 @@ packages=(
 source "$root/grader/scripts/install-missing.sh"
 install_missing setup "${packages[@]}"
 
+# Run as root, the grader runs student code as an unprivileged user of its
+# own, which must reach the files it is given from build/ (the probe's headers
+# and library, the test programs). A checkout under a folder others cannot
+# enter (mktemp -d makes 0700 folders; /root is 0700) would fail every run:
+# give those folders search permission (o+x: enter, not list), and say so.
+if [ "$(id -u)" = 0 ]; then
+  dir=$(cd "$root" && pwd -P)
+  while :; do
+    case "$(stat -c %A "$dir" | cut -c10)" in
+      x | t) ;;  # others may enter already
+      *)
+        chmod o+x "$dir"
+        echo "setup: gave $dir o+x (search, not listing), so that the sandbox's unprivileged user can reach build/" >&2
+        ;;
+    esac
+    [ "$dir" = / ] && break
+    dir=$(dirname "$dir")
+  done
+fi
+
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$root/build" -j "$jobs"
