@@ -18,7 +18,11 @@
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstring>
 
 #include <algorithm>
 #include <cerrno>
@@ -272,6 +276,54 @@ std::vector<double> run(const Task& t) {
   throw std::logic_error("unknown task kind");
 }
 
+// The CPU-time watchdog of one task. A task that spins longer than the
+// request's check_cpu_seconds ends here: SIGPROF (ITIMER_PROF counts this
+// process's CPU time) writes the reply prepared before the task, which names
+// it, and exits. The state the submission's code left behind cannot be
+// trusted, so nothing else runs; the grader starts a new probe for the tasks
+// after it. A fast path only: a submission can block or catch SIGPROF, and
+// then the grader's wall-clock check limit ends the run, as it ends one that
+// sleeps.
+
+/// The reply to write when the timer fires (filled before each task).
+char cpu_limit_reply[512];
+volatile std::size_t cpu_limit_reply_size = 0;
+
+extern "C" void on_cpu_limit(int) {
+  const char* p = cpu_limit_reply;
+  std::size_t left = cpu_limit_reply_size;
+  while (left > 0) {
+    const ssize_t n = ::write(channel_fd, p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  ::_exit(121);
+}
+
+void install_cpu_watchdog() {
+  struct sigaction sa {};
+  sa.sa_handler = on_cpu_limit;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGPROF, &sa, nullptr);
+}
+
+/// Starts (seconds > 0) or stops (0) the watchdog for task `task`.
+void arm_cpu_watchdog(std::size_t task, double seconds) {
+  itimerval t{};
+  if (seconds > 0) {
+    const std::string line = grader::protocol::encode_error(
+        task, grader::protocol::kCheckCpuLimit, "this check used more than its CPU time limit");
+    const std::size_t size = std::min(line.size(), sizeof cpu_limit_reply);
+    std::memcpy(cpu_limit_reply, line.data(), size);
+    cpu_limit_reply_size = size;
+    const long long micros = std::max(1LL, static_cast<long long>(seconds * 1e6));
+    t.it_value.tv_sec = static_cast<time_t>(micros / 1000000);
+    t.it_value.tv_usec = static_cast<suseconds_t>(micros % 1000000);
+  }
+  ::setitimer(ITIMER_PROF, &t, nullptr);
+}
+
 }  // namespace
 
 int main() {
@@ -284,10 +336,15 @@ int main() {
     write_all(results_fd, grader::protocol::encode_error(0, "probe_error", e.what()));
     return 2;
   }
+  if (request.check_cpu_seconds > 0) install_cpu_watchdog();
   for (std::size_t i = request.start; i < request.tasks.size(); ++i) {
+    const grader::protocol::Task& task = request.tasks[i];
     std::string line;
+    if (request.check_cpu_seconds > 0)
+      arm_cpu_watchdog(i, request.check_cpu_seconds +
+                              (task.kind == TaskKind::timing ? task.timing.budget_seconds : 0.0));
     try {
-      line = grader::protocol::encode_ok(i, run(request.tasks[i]));
+      line = grader::protocol::encode_ok(i, run(task));
     } catch (const ad::NotImplemented& e) {
       line = grader::protocol::encode_error(i, "not_implemented", e.what());
     } catch (const ad::ShapeError& e) {
@@ -301,6 +358,7 @@ int main() {
     } catch (...) {
       line = grader::protocol::encode_error(i, "unknown_exception", "threw something that is not a std::exception");
     }
+    if (request.check_cpu_seconds > 0) arm_cpu_watchdog(i, 0);
     write_all(results_fd, line);
   }
   write_all(results_fd, grader::protocol::encode_end());

@@ -59,6 +59,7 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
     fs::copy_file(probe, local, fs::copy_options::overwrite_existing, ec);
     if (ec) throw GraderError("cannot copy the probe into \"" + scratch.path().string() + "\": " + ec.message());
     rr.argv = {local.string()};
+    req.check_cpu_seconds = lim.check_cpu();
     rr.stdin_data = protocol::encode_request(req);
     rr.scratch_dir = scratch.path();
     // Nothing the probe writes is needed afterwards: a small private tmpfs, so
@@ -92,6 +93,7 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
     const protocol::Channel ch = protocol::decode_channel(out.results);
     std::size_t next = start;
     bool forged = false;  // a reply for a task this run was not asked (the submission wrote on the channel)
+    bool cpu_stop = false;  // the probe stopped a task past its CPU time limit, and itself
     for (const protocol::Reply& r : ch.replies) {
       if (r.task < next || r.task >= n) {
         forged = true;
@@ -102,10 +104,27 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
         run.outcomes[group[skipped]].failure =
             "the probe skipped this check (did your code write to the grader's results channel?)";
       }
-      run.outcomes[group[r.task]].state = TaskOutcome::State::replied;
-      run.outcomes[group[r.task]].reply = r;
-      run.outcomes[group[r.task]].reply.task = group[r.task];
+      TaskOutcome& o = run.outcomes[group[r.task]];
       next = r.task + 1;
+      if (!r.ok && r.category == protocol::kCheckCpuLimit) {
+        // The text is the grader's own: the reply only says which task.
+        const protocol::Task& t = req.tasks[r.task];
+        const double limit =
+            req.check_cpu_seconds + (t.kind == protocol::TaskKind::timing ? t.timing.budget_seconds : 0.0);
+        o.state = TaskOutcome::State::failed;
+        o.failure = "your program ran out of time: this check used more than " + seconds_text(limit) +
+                    " s of CPU time (an endless loop?)";
+        cpu_stop = true;
+        break;
+      }
+      o.state = TaskOutcome::State::replied;
+      o.reply = r;
+      o.reply.task = group[r.task];
+    }
+    if (cpu_stop) {
+      ++timeouts;
+      start = next;
+      continue;
     }
     if (ch.ended && ch.problem.empty() && !forged && next == n) break;
     if (next >= n) break;
@@ -143,9 +162,10 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
 /// of their own, whose output is not kept, since the submission can print
 /// whatever it is given (the request holds every input of its run) and hidden
 /// inputs must not show in a visible test. Two runs out of time end the
-/// problem: code that loops forever costs about twice the check limit in each
-/// problem (visible and hidden runs together) that calls it, and never more
-/// than the submission's time budget in all.
+/// problem: code that spins forever costs about twice the check's CPU limit
+/// (0.25 s by default) in each problem (visible and hidden runs together) that
+/// calls it, code that sleeps or blocks SIGPROF twice the wall-clock check
+/// limit, and never more than the submission's time budget in all.
 ProblemRun run_plan(const Plan& plan, const fs::path& probe, SandboxMode mode, TimeBudget& budget) {
   ProblemRun run;
   run.outcomes.assign(plan.tasks.size(), TaskOutcome{});
@@ -290,6 +310,7 @@ GradeReport grade_submission(const GradeOptions& options) {
     report.output += "Your code did not compile; no problem could be run.\n";
   }
   report.execution_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.run_seconds = budget.used;
   return report;
 }
 

@@ -189,6 +189,12 @@ TaskVerdict judge_complexity(const Plan& plan, std::size_t task, const TaskOutco
   else if (m.sizes.size() == 1)
     measured = "your time / the reference's: " + ratio_series(d, m);
 
+  if (m.stop == timing::Stop::first_call) {
+    // Not one call ended: nothing was measured, so no growth to name.
+    v.message = label + ": your " + what(d) + " did not finish even one call at " + size_text(d, m.stopped_at) +
+                " within " + duration(t.timing.first_call_seconds) + " (an endless loop?)";
+    return v;
+  }
   if (m.stop != timing::Stop::completed) {
     std::string stopped = m.stop == timing::Stop::budget
                               ? "your " + what(d) + " had not finished at " + size_text(d, m.stopped_at) + " when the " +

@@ -172,6 +172,7 @@ Plan plan_problem(const ProblemSpec& problem, std::uint64_t seed, bool visible_o
         d.seed = static_cast<std::uint64_t>(draw.uniform(0, 1) * 9.0e15);
         d.repeats = c.repeats;
         d.budget_seconds = c.budget_seconds;
+        d.first_call_seconds = problem.limits.check_cpu();
         task.point.resize(c.graph == "chain" ? c.sizes.front() : 1);
         for (double& v : task.point) v = draw.uniform(-1.0, 1.0);
         std::string sizes;

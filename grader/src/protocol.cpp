@@ -69,6 +69,7 @@ const char* to_string(TaskKind kind) {
 std::string encode_request(const Request& request) {
   nlohmann::json j;
   j["start"] = request.start;
+  j["check_cpu_seconds"] = hex(request.check_cpu_seconds);
   j["tasks"] = nlohmann::json::array();
   for (const Task& t : request.tasks) {
     nlohmann::json jt;
@@ -86,7 +87,7 @@ std::string encode_request(const Request& request) {
       jt["timing"] = {{"method", d.method},   {"graph", d.graph},     {"sizes", d.sizes},
                       {"width", d.width},     {"layers", d.layers},   {"outputs", d.outputs},
                       {"seed", d.seed},       {"repeats", d.repeats}, {"batch_seconds", hex(d.batch_seconds)},
-                      {"budget_seconds", hex(d.budget_seconds)}};
+                      {"budget_seconds", hex(d.budget_seconds)}, {"first_call_seconds", hex(d.first_call_seconds)}};
     }
     j["tasks"].push_back(std::move(jt));
   }
@@ -98,6 +99,8 @@ Request decode_request(const std::string& text) {
     const nlohmann::json j = nlohmann::json::parse(text);
     Request r;
     r.start = j.at("start").get<std::size_t>();
+    r.check_cpu_seconds = unhex(j.at("check_cpu_seconds").get<std::string>());
+    if (!(r.check_cpu_seconds >= 0)) throw std::runtime_error("check_cpu_seconds must be >= 0");
     for (const auto& jt : j.at("tasks")) {
       Task t;
       t.kind = kind_from_string(jt.at("kind").get<std::string>());
@@ -124,6 +127,7 @@ Request decode_request(const std::string& text) {
         d.repeats = jd.at("repeats").get<int>();
         d.batch_seconds = unhex(jd.at("batch_seconds").get<std::string>());
         d.budget_seconds = unhex(jd.at("budget_seconds").get<std::string>());
+        d.first_call_seconds = unhex(jd.at("first_call_seconds").get<std::string>());
       }
       r.tasks.push_back(std::move(t));
     }

@@ -374,7 +374,9 @@ nlohmann::json to_gradescope_json(const GradeReport& report) {
   json tests = json::array();
   for (const TestResult& test : report.tests) tests.push_back(gradescope_test(test));
   j["tests"] = tests;
-  j["extra_data"] = {{"seed", report.seed}, {"grader_error", report.grader_error}};
+  j["extra_data"] = {{"seed", report.seed},
+                     {"grader_error", report.grader_error},
+                     {"run_seconds", finite_or_zero(report.run_seconds, replaced)}};
   if (!report.staff_notes.empty()) {
     json notes = json::array();
     for (const std::string& n : report.staff_notes) notes.push_back(sanitize_utf8(n));

@@ -422,11 +422,20 @@ ProblemSpec load_problem(const std::filesystem::path& file) {
                                     "use an absolute tolerance >= 0, e.g. 1e-12");
   }
   if (r.has("limits")) {
-    ObjectReader l(r.at("limits"), "limits", file, {"cpu_seconds", "wall_seconds", "check_seconds", "memory_mb", "output_kb"});
+    ObjectReader l(r.at("limits"), "limits", file, {"cpu_seconds", "wall_seconds", "check_seconds", "check_cpu_seconds", "memory_mb", "output_kb"});
     p.limits.cpu_seconds = l.number("cpu_seconds", false, p.limits.cpu_seconds, 0.0, 3600, true, "");
     p.limits.wall_seconds = l.number("wall_seconds", false, p.limits.wall_seconds, 0.0, 3600, true, "");
     p.limits.check_seconds = l.number("check_seconds", false, p.limits.check_seconds, 0.0, 3600, true,
                                       "give the time one check may take in seconds, e.g. 1");
+    if (l.has("check_cpu_seconds")) {
+      p.limits.check_cpu_seconds = l.number("check_cpu_seconds", false, 0.25, 0.0, 3600, true,
+                                            "give the CPU time one check may take in seconds, e.g. 0.25");
+      if (p.limits.check_cpu_seconds > p.limits.check_seconds)
+        l.fail("limits.check_cpu_seconds",
+               "must be at most check_seconds (" + short_value(json(p.limits.check_seconds)) +
+                   "): the check's wall-clock limit would end it first",
+               l.at("check_cpu_seconds"), "lower check_cpu_seconds or raise check_seconds");
+    }
     p.limits.memory_mb = static_cast<std::uint64_t>(l.integer("memory_mb", false, 1024, 16, 65536, ""));
     p.limits.output_kb = static_cast<std::uint64_t>(l.integer("output_kb", false, 64, 1, 65536, ""));
     if (p.limits.wall_seconds < p.limits.cpu_seconds) {

@@ -201,7 +201,7 @@ GrowthMeasurement decode_growth(const std::vector<double>& v) {
   if (v.size() < header_size) throw std::invalid_argument("a timing reply needs at least 5 numbers");
   GrowthMeasurement m;
   const double stop = v[0];
-  if (stop != 0.0 && stop != 1.0 && stop != 2.0) throw std::invalid_argument("a timing reply has no valid stop code");
+  if (stop != 0.0 && stop != 1.0 && stop != 2.0 && stop != 3.0) throw std::invalid_argument("a timing reply has no valid stop code");
   m.stop = static_cast<Stop>(static_cast<int>(stop));
   m.stopped_at = v[1];
   m.signal = v[2];
@@ -266,13 +266,15 @@ bool measure_growth(const protocol::Task& task, WorkloadFactory submission, Work
   }
   ::close(fds[1]);
   ::setpgid(pid, pid);
-  bool done = false, errored = false, malformed = false, budget_hit = false;
+  bool done = false, errored = false, malformed = false, budget_hit = false, first_call_hit = false;
+  bool answered = false;  // a line came: the first call ended
   std::string buffer;
-  const double budget = task.timing.budget_seconds;
+  const double budget = task.timing.budget_seconds, first_call = task.timing.first_call_seconds;
   while (!done && !errored && !malformed) {
-    const double left = budget - elapsed();
+    const bool first_call_bound = !answered && first_call > 0 && first_call < budget;
+    const double left = (first_call_bound ? first_call : budget) - elapsed();
     if (left <= 0) {
-      budget_hit = true;
+      (first_call_bound ? first_call_hit : budget_hit) = true;
       break;
     }
     pollfd pfd{fds[0], POLLIN, 0};
@@ -292,6 +294,7 @@ bool measure_growth(const protocol::Task& task, WorkloadFactory submission, Work
       const std::string line = buffer.substr(0, eol);
       buffer.erase(0, eol + 1);
       if (!parse_line(line, out, error, errored, done)) malformed = true;
+      answered = true;
     }
   }
   ::close(fds[0]);
@@ -307,7 +310,9 @@ bool measure_growth(const protocol::Task& task, WorkloadFactory submission, Work
     return true;
   }
   out.stopped_at = size_after(out.sizes.size());
-  if (budget_hit) {
+  if (first_call_hit) {
+    out.stop = Stop::first_call;
+  } else if (budget_hit) {
     out.stop = Stop::budget;
   } else {
     out.stop = Stop::crashed;

@@ -8,7 +8,8 @@
 // The class: 60% correct, 25% wrong (cycling through the fixtures with known
 // mistakes), 10% not compiling, 5% looping forever; each submission gets a
 // comment of its own, so none is found in the build cache (a fresh one).
-// --quick grades with the e2e tests' short limits (2 s CPU, 3 s wall per run; 1 s per check, as by default).
+// --quick grades with the e2e tests' short limits (2 s CPU, 3 s wall per run; 0.25 s CPU and 1 s wall per
+// check, as by default).
 // --kill-check then grades the class again into a second folder, kills that
 // batch with SIGKILL when a third of it is done, reruns it, and compares its
 // gradebook with the uninterrupted one (every student once, same totals, and
@@ -178,14 +179,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::map<std::string, std::vector<double>> seconds;
+  std::map<std::string, std::vector<double>> seconds, run_seconds;
   for (const auto& [key, kind] : kind_of) {
     const json r = json::parse(grader::read_file(work / "out" / "students" / key / "record.json"));
     seconds[kind].push_back(r.at("seconds").get<double>());
+    const json g = json::parse(grader::read_file(work / "out" / "students" / key / "results.json"));
+    run_seconds[kind].push_back(g.at("extra_data").value("run_seconds", 0.0));
   }
   std::printf("class: %d submissions (12/20 correct, 5/20 wrong, 2/20 not compiling, 1/20 looping forever), "
               "grader batch --jobs %u, problems: %s%s\n",
-              count, jobs, problems.string().c_str(), quick ? " (quick limits: 2 s CPU, 3 s wall per run, 1 s per check)" : "");
+              count, jobs, problems.string().c_str(), quick ? " (quick limits: 2 s CPU, 3 s wall per run)" : "");
   std::printf("compile floor (g++ -O2 on one student's sources, median of 3): %.2f s\n", floor);
   std::printf("batch wall time: %.1f s -> %.2f s per submission = %.2f x the floor\n", wall, wall / count,
               wall / count / floor);
@@ -196,11 +199,13 @@ int main(int argc, char** argv) {
     std::printf("  %-16s %3zu submissions  %6.2f s\n", kind.c_str(), v.size(), sum / static_cast<double>(v.size()));
   }
   if (seconds.count("looping forever")) {
-    double worst = 0;
+    double worst = 0, worst_runs = 0;
     for (double s : seconds["looping forever"]) worst = std::max(worst, s);
-    std::printf("looping forever: at most %.2f s each (build included), against the submission's time limit of "
-                "60 s (grader's default) and its check limit of 1 s per check\n",
-                worst);
+    for (double s : run_seconds["looping forever"]) worst_runs = std::max(worst_runs, s);
+    std::printf("looping forever: at most %.2f s each (build included); its runs alone at most %.2f s, against the "
+                "wall limit of %s s of one run, the submission's time limit of 60 s (grader's default), and per "
+                "check 0.25 s of CPU time, 1 s of wall-clock time\n",
+                worst, worst_runs, quick ? "3" : "20");
   }
   const bool ok = !check_kill || kill_check(work, problems, jobs, count, cache);
   if (!keep) fs::remove_all(work);

@@ -163,6 +163,22 @@ TEST(ComplexityJudge, FailsAtTheBudgetNamingWhereItStopped) {
   EXPECT_THAT(v.diagnosis, HasSubstr("walks every path"));
 }
 
+TEST(ComplexityJudge, AFirstCallThatNeverEndedIsALoopNotAGrowth) {
+  const ProblemSpec p = load_case("first_call", reverse_diamonds);
+  const Plan plan = grader::plan_problem(p, 7, false);
+  EXPECT_EQ(plan.tasks[0].timing.first_call_seconds, 0.25) << "a quarter of the default check limit";
+  GrowthMeasurement m;
+  m.stop = grader::timing::Stop::first_call;
+  m.stopped_at = static_cast<double>(plan.tasks[0].timing.sizes.front());
+  TaskOutcome o = replied(plan.tasks[0], 1.0, {});
+  o.reply.values = grader::timing::encode_growth(m);
+  const TaskVerdict v = grader::judge_task(plan, 0, o);
+  EXPECT_FALSE(v.passed);
+  EXPECT_THAT(v.message, HasSubstr("did not finish even one call at depth " +
+                                   std::to_string(plan.tasks[0].timing.sizes.front()) + " within 250 ms (an endless loop?)"));
+  EXPECT_EQ(v.diagnosis, "") << "nothing was measured, so no growth is named";
+}
+
 TEST(ComplexityJudge, FailsAWrongResultWhateverTheTiming) {
   const ProblemSpec p = load_case("wrong", reverse_chain);
   const Plan plan = grader::plan_problem(p, 7, false);

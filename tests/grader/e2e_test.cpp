@@ -137,9 +137,10 @@ TEST_P(FixtureGrade, GetsItsExpectedScoreAndMessages) {
 }
 
 // All runs of a submission share --time-limit: the looping sweep of the
-// loops_forever fixture uses up 4 s in the reverse-mode problems (two 1 s
-// check limits each), and what comes after them is not run (and says why)
-// instead of each timing out. The forward problems come first and are quick.
+// loops_forever fixture uses up at least 2 s in the four reverse-mode problems
+// (two 0.25 s CPU limits of a check each), and what comes after them is not
+// run (and says why) instead of each timing out. The forward problems come
+// first and are quick.
 TEST(GradeCommand, TheTimeLimitBoundsAllRunsOfASubmissionTogether) {
   const json fixture =
       json::parse(grader::read_file(source_dir / "tests" / "fixtures" / "submissions" / "loops_forever.json"));
@@ -149,11 +150,11 @@ TEST(GradeCommand, TheTimeLimitBoundsAllRunsOfASubmissionTogether) {
   materialize(fixture, submission);
   if (HasFatalFailure()) return;
   const fs::path problems = quick_problems(work.path() / "problems");
-  const GradeRun run = run_grader(submission, problems, work.path(), "--time-limit 4");
+  const GradeRun run = run_grader(submission, problems, work.path(), "--time-limit 2");
   ASSERT_TRUE(run.results.is_object()) << "no results file; grader said:\n" << run.stdout_text;
   EXPECT_TRUE(grader::validate_gradescope_json(run.results).empty());
   const std::string text = run.results.dump();
-  EXPECT_NE(text.find("not run: the submission's time limit of 4 s (all its checks together) was used up by earlier "
+  EXPECT_NE(text.find("not run: the submission's time limit of 2 s (all its checks together) was used up by earlier "
                       "checks"),
             std::string::npos)
       << text;

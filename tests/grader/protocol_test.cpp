@@ -53,6 +53,7 @@ const std::vector<double> awkward = {
 TEST(ProtocolRequest, RoundTripsEveryField) {
   Request r;
   r.start = 3;
+  r.check_cpu_seconds = 0.25;
   Task a;
   a.kind = TaskKind::jacobian_reverse;
   a.functions = {"x*y", "sin(x) + \"y\""};
@@ -63,10 +64,16 @@ TEST(ProtocolRequest, RoundTripsEveryField) {
   b.matrices = {MatrixData{2, 3, {1, 2, 3, 4, 5, 6}}, MatrixData{1, 1, {7}}};
   b.scalars = {0.5, 0.1};
   b.steps = 10;
-  r.tasks = {a, b};
+  Task c;
+  c.kind = TaskKind::timing;
+  c.timing.sizes = {8, 32};
+  c.timing.budget_seconds = 1.5;
+  c.timing.first_call_seconds = 0.125;
+  r.tasks = {a, b, c};
   const Request d = grader::protocol::decode_request(grader::protocol::encode_request(r));
   EXPECT_EQ(d.start, 3u);
-  ASSERT_EQ(d.tasks.size(), 2u);
+  EXPECT_EQ(d.check_cpu_seconds, 0.25);
+  ASSERT_EQ(d.tasks.size(), 3u);
   EXPECT_EQ(d.tasks[0].kind, TaskKind::jacobian_reverse);
   EXPECT_EQ(d.tasks[0].functions, a.functions);
   EXPECT_EQ(d.tasks[0].variables, a.variables);
@@ -79,6 +86,9 @@ TEST(ProtocolRequest, RoundTripsEveryField) {
   EXPECT_EQ(d.tasks[1].matrices[1].values, b.matrices[1].values);
   EXPECT_EQ(d.tasks[1].scalars, b.scalars);
   EXPECT_EQ(d.tasks[1].steps, 10);
+  EXPECT_EQ(d.tasks[2].timing.sizes, c.timing.sizes);
+  EXPECT_EQ(d.tasks[2].timing.budget_seconds, 1.5);
+  EXPECT_EQ(d.tasks[2].timing.first_call_seconds, 0.125);
 }
 
 TEST(ProtocolRequest, RoundTripsSpecialValuesBitwise) {

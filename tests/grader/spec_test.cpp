@@ -207,6 +207,25 @@ TEST_F(SpecFolder, WallSecondsBelowCpuSecondsIsOutOfRange) {
                     HasSubstr("(got 2)"), HasSubstr("raise wall_seconds or lower cpu_seconds")));
 }
 
+TEST_F(SpecFolder, CheckCpuSecondsIsAQuarterOfCheckSecondsUnlessGiven) {
+  json spec = valid_spec();
+  EXPECT_EQ(grader::load_problem(write("p", spec.dump())).limits.check_cpu(), 0.25);
+  spec["limits"] = {{"check_seconds", 10}};
+  EXPECT_EQ(grader::load_problem(write("p", spec.dump())).limits.check_cpu(), 2.5);
+  spec["limits"] = {{"check_seconds", 10}, {"check_cpu_seconds", 4}};
+  EXPECT_EQ(grader::load_problem(write("p", spec.dump())).limits.check_cpu(), 4.0);
+}
+
+TEST_F(SpecFolder, CheckCpuSecondsAboveCheckSecondsIsOutOfRange) {
+  json spec = valid_spec();
+  spec["limits"] = {{"check_cpu_seconds", 3}};
+  EXPECT_THAT(load_error(spec),
+              AllOf(HasSubstr(file_name()), HasSubstr("\"limits.check_cpu_seconds\" must be at most check_seconds (1"),
+                    HasSubstr("(got 3)"), HasSubstr("lower check_cpu_seconds or raise check_seconds")));
+  spec["limits"] = {{"check_cpu_seconds", 0}};
+  EXPECT_THAT(load_error(spec), AllOf(HasSubstr("\"limits.check_cpu_seconds\" must be > 0"), HasSubstr("(got 0)")));
+}
+
 TEST_F(SpecFolder, CpuSecondsAboveTheDefaultWallSecondsIsOutOfRange) {
   // wall_seconds is left at its default (20 s), below the cpu_seconds given.
   json spec = valid_spec();

@@ -163,6 +163,32 @@ TEST(MeasureGrowth, StopsAtTheBudgetAndKeepsWhatItMeasured) {
   EXPECT_LT(took, 5.0) << "the budget, not a limit, ends the measurement";
 }
 
+TEST(MeasureGrowth, AFirstCallThatDoesNotEndStopsAtTheFirstCallLimit) {
+  GrowthMeasurement m;
+  MeasureError e;
+  grader::protocol::Task t = task({8, 16}, 20.0);
+  t.timing.first_call_seconds = 0.2;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(grader::timing::measure_growth(t, &endless, &linear, &classify, m, e));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(m.stop, Stop::first_call);
+  EXPECT_EQ(m.stopped_at, 8);
+  EXPECT_TRUE(m.sizes.empty());
+  EXPECT_LT(took, 10.0) << "the first call's limit, not the 20 s budget, ends the measurement";
+}
+
+TEST(MeasureGrowth, TheFirstCallLimitDoesNotCutALaterSize) {
+  // Ends at size 4 (its first call answers), never from 8 on: the budget ends it.
+  GrowthMeasurement m;
+  MeasureError e;
+  grader::protocol::Task t = task({2, 4, 8}, 1.0);
+  t.timing.first_call_seconds = 0.2;
+  ASSERT_TRUE(grader::timing::measure_growth(t, &endless, &linear, &classify, m, e));
+  EXPECT_EQ(m.stop, Stop::budget);
+  EXPECT_EQ(m.stopped_at, 8);
+  EXPECT_EQ(m.sizes.size(), 2u);
+}
+
 TEST(MeasureGrowth, ReportsWhatTheSubmissionThrew) {
   GrowthMeasurement m;
   MeasureError e;

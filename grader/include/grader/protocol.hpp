@@ -61,6 +61,10 @@ struct TimingData {
   int repeats = 5;                  ///< timed batches per size and implementation (their median counts)
   double batch_seconds = 0.002;     ///< CPU time one batch aims at
   double budget_seconds = 1.0;      ///< wall time after which the measurement stops
+  /// Wall time the submission's first call (one evaluation at the first size,
+  /// which the reference does in microseconds) may take before the
+  /// measurement stops; 0: only the budget. A loop ends in this, not the budget.
+  double first_call_seconds = 0.0;
 };
 
 /// One task: one evaluation of the submission.
@@ -79,7 +83,15 @@ struct Task {
 struct Request {
   std::size_t start = 0;    ///< first task to run (a restart after a crash skips the ones done)
   std::vector<Task> tasks;  ///< in order
+  /// CPU time one task may take (a timing task: on top of its budget); 0: no
+  /// limit. The probe stops itself past it and replies kCheckCpuLimit for the
+  /// task (a fast path: the grader's wall-clock check limit stays the bound).
+  double check_cpu_seconds = 0;
 };
+
+/// The category of the reply the probe gives, and then exits, when a task
+/// used more than Request::check_cpu_seconds of CPU time.
+inline constexpr const char* kCheckCpuLimit = "check_cpu_limit";
 
 /// The request as JSON text.
 std::string encode_request(const Request& request);

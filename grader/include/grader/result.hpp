@@ -53,6 +53,7 @@ struct GradeReport {
   double score = 0.0;              ///< total points earned
   double max_score = 0.0;          ///< total points available
   double execution_time = 0.0;     ///< seconds, build included
+  double run_seconds = 0.0;        ///< wall-clock seconds of the probe runs alone (what --time-limit bounds)
   std::string output;              ///< top-level message (build status, grader faults)
   std::vector<TestResult> tests;   ///< one per problem, then "compilation" when the build failed
   std::uint64_t seed = 0;          ///< the seed every random case was drawn from

@@ -55,6 +55,12 @@ struct ProblemLimits {
   /// Wall-clock time one check may take (for a timing check: on top of its
   /// measuring budget); the run is killed when no answer comes for this long.
   double check_seconds = 1.0;
+  /// CPU time one check may take (a timing check: on top of its budget); the
+  /// probe stops itself past it, so that a busy loop ends sooner than the wall
+  /// clock check limit. Negative: not given, a quarter of check_seconds.
+  double check_cpu_seconds = -1.0;
+  /// check_cpu_seconds as it applies.
+  double check_cpu() const { return check_cpu_seconds > 0 ? check_cpu_seconds : check_seconds / 4; }
   std::uint64_t memory_mb = 1024;    ///< address space
   std::uint64_t output_kb = 64;      ///< captured stdout and stderr, each
 };

@@ -40,6 +40,7 @@ enum class Stop {
   completed = 0,  ///< every size was measured
   budget = 1,     ///< the budget ran out while measuring `stopped_at`
   crashed = 2,    ///< the measuring process died (signal `signal`) while measuring `stopped_at`
+  first_call = 3, ///< the submission's first call (at the first size) did not end within first_call_seconds
 };
 
 /// What measure_growth found.
