@@ -194,9 +194,11 @@ int main(int argc, char** argv) {
               wall / count / floor);
   std::printf("time to grade one submission (build and runs, while %u were graded at once), mean per kind:\n", jobs);
   for (const auto& [kind, v] : seconds) {
-    double sum = 0;
+    double sum = 0, runs = 0;
     for (double s : v) sum += s;
-    std::printf("  %-16s %3zu submissions  %6.2f s\n", kind.c_str(), v.size(), sum / static_cast<double>(v.size()));
+    for (double s : run_seconds[kind]) runs += s;
+    std::printf("  %-16s %3zu submissions  %6.2f s  (its runs alone %5.2f s)\n", kind.c_str(), v.size(),
+                sum / static_cast<double>(v.size()), runs / static_cast<double>(v.size()));
   }
   if (seconds.count("looping forever")) {
     double worst = 0, worst_runs = 0;
