@@ -422,7 +422,8 @@ ProblemSpec load_problem(const std::filesystem::path& file) {
                                     "use an absolute tolerance >= 0, e.g. 1e-12");
   }
   if (r.has("limits")) {
-    ObjectReader l(r.at("limits"), "limits", file, {"cpu_seconds", "wall_seconds", "check_seconds", "check_cpu_seconds", "memory_mb", "output_kb"});
+    ObjectReader l(r.at("limits"), "limits", file,
+                   {"cpu_seconds", "wall_seconds", "check_seconds", "check_cpu_seconds", "memory_mb", "output_kb"});
     p.limits.cpu_seconds = l.number("cpu_seconds", false, p.limits.cpu_seconds, 0.0, 3600, true, "");
     p.limits.wall_seconds = l.number("wall_seconds", false, p.limits.wall_seconds, 0.0, 3600, true, "");
     p.limits.check_seconds = l.number("check_seconds", false, p.limits.check_seconds, 0.0, 3600, true,

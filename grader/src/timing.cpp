@@ -201,7 +201,8 @@ GrowthMeasurement decode_growth(const std::vector<double>& v) {
   if (v.size() < header_size) throw std::invalid_argument("a timing reply needs at least 5 numbers");
   GrowthMeasurement m;
   const double stop = v[0];
-  if (stop != 0.0 && stop != 1.0 && stop != 2.0 && stop != 3.0) throw std::invalid_argument("a timing reply has no valid stop code");
+  if (stop != 0.0 && stop != 1.0 && stop != 2.0 && stop != 3.0)
+    throw std::invalid_argument("a timing reply has no valid stop code");
   m.stop = static_cast<Stop>(static_cast<int>(stop));
   m.stopped_at = v[1];
   m.signal = v[2];

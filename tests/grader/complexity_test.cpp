@@ -175,7 +175,8 @@ TEST(ComplexityJudge, AFirstCallThatNeverEndedIsALoopNotAGrowth) {
   const TaskVerdict v = grader::judge_task(plan, 0, o);
   EXPECT_FALSE(v.passed);
   EXPECT_THAT(v.message, HasSubstr("did not finish even one call at depth " +
-                                   std::to_string(plan.tasks[0].timing.sizes.front()) + " within 250 ms (an endless loop?)"));
+                                   std::to_string(plan.tasks[0].timing.sizes.front()) +
+                                   " within 250 ms (an endless loop?)"));
   EXPECT_EQ(v.diagnosis, "") << "nothing was measured, so no growth is named";
 }
 
