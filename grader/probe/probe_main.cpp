@@ -340,9 +340,7 @@ int main() {
   for (std::size_t i = request.start; i < request.tasks.size(); ++i) {
     const grader::protocol::Task& task = request.tasks[i];
     std::string line;
-    if (request.check_cpu_seconds > 0)
-      arm_cpu_watchdog(i, request.check_cpu_seconds +
-                              (task.kind == TaskKind::timing ? task.timing.budget_seconds : 0.0));
+    if (request.check_cpu_seconds > 0) arm_cpu_watchdog(i, grader::protocol::task_cpu_limit(request, task));
     try {
       line = grader::protocol::encode_ok(i, run(task));
     } catch (const ad::NotImplemented& e) {

@@ -48,6 +48,7 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
   for (std::size_t k : group) req.tasks.push_back(plan.tasks[k]);
   std::size_t start = 0;
   const ProblemLimits& lim = plan.problem->limits;
+  req.check_cpu_seconds = lim.check_cpu();
   while (start < n && timeouts < 2 && !budget.spent()) {
     req.start = start;
     TempFolder scratch("adcourse-runs", "run", "run a probe in");
@@ -59,7 +60,6 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
     fs::copy_file(probe, local, fs::copy_options::overwrite_existing, ec);
     if (ec) throw GraderError("cannot copy the probe into \"" + scratch.path().string() + "\": " + ec.message());
     rr.argv = {local.string()};
-    req.check_cpu_seconds = lim.check_cpu();
     rr.stdin_data = protocol::encode_request(req);
     rr.scratch_dir = scratch.path();
     // Nothing the probe writes is needed afterwards: a small private tmpfs, so
@@ -108,11 +108,9 @@ void run_group(const Plan& plan, const std::vector<std::size_t>& group, const fs
       next = r.task + 1;
       if (!r.ok && r.category == protocol::kCheckCpuLimit) {
         // The text is the grader's own: the reply only says which task.
-        const protocol::Task& t = req.tasks[r.task];
-        const double limit =
-            req.check_cpu_seconds + (t.kind == protocol::TaskKind::timing ? t.timing.budget_seconds : 0.0);
         o.state = TaskOutcome::State::failed;
-        o.failure = "your program ran out of time: this check used more than " + seconds_text(limit) +
+        o.failure = "your program ran out of time: this check used more than " +
+                    seconds_text(protocol::task_cpu_limit(req, req.tasks[r.task])) +
                     " s of CPU time (an endless loop?)";
         cpu_stop = true;
         break;

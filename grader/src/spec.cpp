@@ -429,7 +429,7 @@ ProblemSpec load_problem(const std::filesystem::path& file) {
     p.limits.check_seconds = l.number("check_seconds", false, p.limits.check_seconds, 0.0, 3600, true,
                                       "give the time one check may take in seconds, e.g. 1");
     if (l.has("check_cpu_seconds")) {
-      p.limits.check_cpu_seconds = l.number("check_cpu_seconds", false, 0.25, 0.0, 3600, true,
+      p.limits.check_cpu_seconds = l.number("check_cpu_seconds", false, p.limits.check_cpu_seconds, 0.0, 3600, true,
                                             "give the CPU time one check may take in seconds, e.g. 0.25");
       if (p.limits.check_cpu_seconds > p.limits.check_seconds)
         l.fail("limits.check_cpu_seconds",

@@ -93,6 +93,13 @@ struct Request {
 /// used more than Request::check_cpu_seconds of CPU time.
 inline constexpr const char* kCheckCpuLimit = "check_cpu_limit";
 
+/// The CPU time task `t` of `request` may take: check_cpu_seconds, a timing
+/// task's budget on top; 0 when the request sets no limit.
+inline double task_cpu_limit(const Request& request, const Task& t) {
+  if (!(request.check_cpu_seconds > 0)) return 0.0;
+  return request.check_cpu_seconds + (t.kind == TaskKind::timing ? t.timing.budget_seconds : 0.0);
+}
+
 /// The request as JSON text.
 std::string encode_request(const Request& request);
 /// Parses a request; throws std::runtime_error on malformed text.
