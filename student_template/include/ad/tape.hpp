@@ -90,8 +90,7 @@ class Tape {
     std::uint32_t b;  ///< second operand's slot, or no_operand; for tensor_result, the tensor op's number
     double da;        ///< ∂result/∂a
     double db;        ///< ∂result/∂b
-    Node() = default;
-    /// Built in place by the tape (emplace_back), never as a temporary copied in.
+    Node() {}  ///< fields left unset, also in value-initialization (the tape writes every field)
     Node(std::uint32_t a_, std::uint32_t b_, double da_, double db_) : a(a_), b(b_), da(da_), db(db_) {}
   };
   /// A slot with no operand (an input, a constant, a unary node's b).
@@ -169,20 +168,23 @@ class Tape {
 
  private:
   friend class TensorVar;
-  /// Appends one slot; inline, as it runs once per recorded operation.
-  std::uint32_t push(double value, std::uint32_t a, double da, std::uint32_t b, double db);
+  /// Appends one slot; inline, as it runs once per recorded operation, and
+  /// flattened, so that the vectors' appends are inlined into it (left to the
+  /// compiler, they become a call per operation once enough places use them).
+  [[gnu::flatten]] std::uint32_t push(double value, std::uint32_t a, double da, std::uint32_t b, double db);
   [[noreturn]] static void throw_full();
   /// Runs the VJPs of tensor op `op`; returns the first slot of its result.
   std::uint32_t backward_tensor_op(std::uint32_t op);
   TensorVar push_matrix(const Matrix& value, bool requires_grad);
   /// Appends n slots, each node `fill` and value 0 (for the caller to write); returns the first.
   std::uint32_t append_slots(std::size_t n, const Node& fill);
+  /// Room for n more slots in the node and value arrays (geometric growth); throws when the tape would be full.
+  [[gnu::noinline]] void grow(std::size_t n);
 
   std::vector<Node> nodes_;
   std::vector<double> values_;
   std::vector<double> adjoints_;
   std::vector<TensorOp> tensor_ops_;
-  std::vector<double> scratch_;  ///< the backward step of a dense node: the activation's VJP
 };
 
 // The recording hot path, inline: one call per operation would cost more than the operation.
@@ -190,9 +192,7 @@ inline std::uint32_t Tape::push(double value, std::uint32_t a, double da, std::u
   // The slot count from values_ (8-byte entries: a shift, not a division by 24).
   const std::size_t slot = values_.size();
   if (__builtin_expect(slot >= tensor_result, 0)) throw_full();
-  // Built in place: a Node built on the stack and copied in is written in
-  // parts and read whole, which stalls store forwarding on every operation.
-  nodes_.emplace_back(a, b, da, db);
+  nodes_.push_back(Node(a, b, da, db));
   values_.push_back(value);
   return static_cast<std::uint32_t>(slot);
 }
