@@ -32,8 +32,8 @@ Tape& tape_of(const TensorVar& x) {
 /// written once per four rows; the activation's partial is formed as each row
 /// is reached (no scratch column).
 template <bool is_tanh>
-[[gnu::noinline]] void dense_vjp(const double* c, std::size_t rows, std::size_t cols, const double* z, const double* dz,
-                                 double* dx) {
+[[gnu::noinline]] void dense_vjp(const double* __restrict c, std::size_t rows, std::size_t cols,
+                                 const double* __restrict z, const double* __restrict dz, double* __restrict dx) {
   const auto partial = [&](std::size_t i) {
     if constexpr (is_tanh) return dz[i] * (1.0 - z[i] * z[i]);
     return z[i] > 0 ? dz[i] : 0.0;
