@@ -82,22 +82,29 @@ std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
 // decides for their other callers (a call per term would double the cost).
 [[gnu::noinline, gnu::flatten]] Var Tape::record_dense_row(const Var* x, const double* w, std::size_t n, double b) {
   if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
-  for (std::size_t j = 0; j < n; ++j)
-    if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   const std::size_t first = values_.size();
   if (first + n >= tensor_result) throw_full();
   // The nodes are made room for at once and written through a pointer (Node()
   // writes nothing, so resize() only moves the end); the values are appended
-  // one by one (resize() would zero them first, out of line).
+  // one by one (resize() would zero them first, out of line). Whether every
+  // term is on this tape is checked in the same pass, and the row taken back
+  // if one is not.
   nodes_.resize(first + n);
   Node* node = nodes_.data() + first;
+  bool foreign = x[0].tape() != this;
   double acc = x[0].value() * w[0] + b;
   node[0] = Node(x[0].index(), no_operand, w[0], 0.0);
   values_.push_back(acc);
   for (std::size_t j = 1; j < n; ++j) {
+    foreign |= x[j].tape() != this;
     acc += x[j].value() * w[j];
     node[j] = Node(static_cast<std::uint32_t>(first + j - 1), x[j].index(), 1.0, w[j]);
     values_.push_back(acc);
+  }
+  if (foreign) {
+    nodes_.resize(first);
+    values_.resize(first);
+    throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   }
   return Var(this, static_cast<std::uint32_t>(first + n - 1), acc);
 }
@@ -165,8 +172,16 @@ void Tape::backward(Var output) {
   adjoints_[output.index()] = 1.0;
   double* adjoint = adjoints_.data();  // the arrays do not move during the sweep
   const Node* node = nodes_.data();
+  // A node's first operand is most often the slot just below it (a running
+  // sum): that contribution is carried in a register to the next step rather
+  // than added into memory and loaded back at once, which would put a store
+  // and a load on the chain of dependent steps.
+  double carry = 0.0;  // what slot i receives from slot i + 1, not yet in adjoint[i]
   for (std::size_t i = output.index() + 1; i-- > 0;) {
     const Node n = node[i];
+    const double g = adjoint[i] + carry;
+    adjoint[i] = g;
+    carry = 0.0;
     if (n.a >= tensor_result) {  // an input (no operand), or a slot of a tensor node
       if (n.a == tensor_result) {  // all slots of the tensor node at once
         const TensorOp& op = tensor_ops_[n.b];
@@ -181,8 +196,10 @@ void Tape::backward(Var output) {
       }
       continue;
     }
-    const double g = adjoint[i];
-    adjoint[n.a] += n.da * g;
+    if (n.a + 1 == i)
+      carry = n.da * g;  // to the slot swept next
+    else
+      adjoint[n.a] += n.da * g;
     if (n.b != no_operand) adjoint[n.b] += n.db * g;
   }
   // END SOLUTION

@@ -82,22 +82,29 @@ std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
 // decides for their other callers (a call per term would double the cost).
 [[gnu::noinline, gnu::flatten]] Var Tape::record_dense_row(const Var* x, const double* w, std::size_t n, double b) {
   if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
-  for (std::size_t j = 0; j < n; ++j)
-    if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   const std::size_t first = values_.size();
   if (first + n >= tensor_result) throw_full();
   // The nodes are made room for at once and written through a pointer (Node()
   // writes nothing, so resize() only moves the end); the values are appended
-  // one by one (resize() would zero them first, out of line).
+  // one by one (resize() would zero them first, out of line). Whether every
+  // term is on this tape is checked in the same pass, and the row taken back
+  // if one is not.
   nodes_.resize(first + n);
   Node* node = nodes_.data() + first;
+  bool foreign = x[0].tape() != this;
   double acc = x[0].value() * w[0] + b;
   node[0] = Node(x[0].index(), no_operand, w[0], 0.0);
   values_.push_back(acc);
   for (std::size_t j = 1; j < n; ++j) {
+    foreign |= x[j].tape() != this;
     acc += x[j].value() * w[j];
     node[j] = Node(static_cast<std::uint32_t>(first + j - 1), x[j].index(), 1.0, w[j]);
     values_.push_back(acc);
+  }
+  if (foreign) {
+    nodes_.resize(first);
+    values_.resize(first);
+    throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   }
   return Var(this, static_cast<std::uint32_t>(first + n - 1), acc);
 }
