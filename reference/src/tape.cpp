@@ -75,38 +75,43 @@ std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
   return static_cast<std::uint32_t>(first);
 }
 
-// Not inlined into the caller's loops on purpose: here the running sum is a
-// plain local that stays in a register; inlined, the compiler keeps it in
-// memory (it is live across the caller's calls), a store and reload per term.
-// Flattened: the vectors' appends are inlined here whatever the compiler
-// decides for their other callers (a call per term would double the cost).
-[[gnu::noinline, gnu::flatten]] Var Tape::record_dense_row(const Var* x, const double* w, std::size_t n, double b) {
+// Not inlined into the caller's loops on purpose: here the running sums are
+// plain locals that stay in registers; inlined, the compiler keeps them in
+// memory (they are live across the caller's calls), a store and reload per
+// term. Flattened: the vectors' appends are inlined here whatever the
+// compiler decides for their other callers (a call per term would double the
+// cost).
+[[gnu::noinline, gnu::flatten]] void Tape::record_dense_rows(const Var* x, std::size_t n, const double* w,
+                                                             std::size_t rows, const double* b, Var* out) {
   if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
+  for (std::size_t j = 0; j < n; ++j)
+    if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   const std::size_t first = values_.size();
-  if (first + n >= tensor_result) throw_full();
+  if (first + rows * n >= tensor_result) throw_full();
   // The nodes are made room for at once and written through a pointer (Node()
   // writes nothing, so resize() only moves the end); the values are appended
-  // one by one (resize() would zero them first, out of line). Whether every
-  // term is on this tape is checked in the same pass, and the row taken back
-  // if one is not.
-  nodes_.resize(first + n);
+  // one by one (resize() would zero them first, out of line).
+  nodes_.resize(first + rows * n);
   Node* node = nodes_.data() + first;
-  bool foreign = x[0].tape() != this;
-  double acc = x[0].value() * w[0] + b;
-  node[0] = Node(x[0].index(), no_operand, w[0], 0.0);
-  values_.push_back(acc);
-  for (std::size_t j = 1; j < n; ++j) {
-    foreign |= x[j].tape() != this;
-    acc += x[j].value() * w[j];
-    node[j] = Node(static_cast<std::uint32_t>(first + j - 1), x[j].index(), 1.0, w[j]);
+  auto slot = static_cast<std::uint32_t>(first);
+  for (std::size_t i = 0; i < rows; ++i, node += n, slot += static_cast<std::uint32_t>(n)) {
+    const double* wi = w + i * n;
+    double acc = x[0].value() * wi[0] + b[i];
+    node[0] = Node(x[0].index(), no_operand, wi[0], 0.0);
     values_.push_back(acc);
+    for (std::size_t j = 1; j < n; ++j) {
+      acc += x[j].value() * wi[j];
+      node[j] = Node(static_cast<std::uint32_t>(slot + j - 1), x[j].index(), 1.0, wi[j]);
+      values_.push_back(acc);
+    }
+    out[i] = Var(this, static_cast<std::uint32_t>(slot + n - 1), acc);
   }
-  if (foreign) {
-    nodes_.resize(first);
-    values_.resize(first);
-    throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
-  }
-  return Var(this, static_cast<std::uint32_t>(first + n - 1), acc);
+}
+
+Var Tape::record_dense_row(const Var* x, const double* w, std::size_t n, double b) {
+  Var sum;
+  record_dense_rows(x, n, w, 1, &b, &sum);
+  return sum;
 }
 
 TensorVar Tape::push_matrix(const Matrix& value, bool requires_grad) {

@@ -166,6 +166,50 @@ TEST(TapeRecord, NodesHoldOperandsAndPartials) {
   EXPECT_EQ(tape.nodes()[x.index()].a, ad::Tape::no_operand);
 }
 
+// A dense layer's sums recorded in one call: one node per term, row after
+// row, the same values (to the bit) as summing in Chain's order on doubles,
+// and the gradient of each row's sum is that row of W.
+TEST(TapeRecord, DenseRowsRecordOneNodePerTermRowAfterRow) {
+  ad::Tape tape;
+  const std::vector<double> xv = {0.3, -1.7, 2.9};
+  std::vector<ad::Var> x;
+  for (double v : xv) x.push_back(tape.variable(v));
+  const std::vector<double> w = {0.1, -0.7, 1.3, /* row 1 */ 2.2, 0.05, -0.9};
+  const std::vector<double> b = {0.4, -0.6};
+  std::vector<ad::Var> sums;
+  ad::dense_rows(x, w.data(), 2, b.data(), sums);
+  ASSERT_EQ(sums.size(), 2u);
+  EXPECT_EQ(tape.size(), 3u + 2u * 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    double acc = xv[0] * w[i * 3] + b[i];
+    for (std::size_t j = 1; j < 3; ++j) acc += xv[j] * w[i * 3 + j];
+    EXPECT_EQ(sums[i].value(), acc) << "row " << i;
+    EXPECT_EQ(sums[i].index(), 3u + 3u * i + 2u) << "row " << i << " ends its run of nodes";
+    tape.backward(sums[i]);
+    for (std::size_t j = 0; j < 3; ++j) EXPECT_DOUBLE_EQ(tape.adjoint(x[j]), w[i * 3 + j]) << "row " << i << ", x" << j;
+  }
+  // One term a row takes the single-node path: the same values and nodes.
+  std::vector<ad::Var> one;
+  ad::dense_rows({x[1]}, w.data(), 2, b.data(), one);
+  EXPECT_EQ(tape.size(), 3u + 6u + 2u);
+  EXPECT_EQ(one[1].value(), xv[1] * w[1] + b[1]);
+  tape.backward(one[1]);
+  EXPECT_DOUBLE_EQ(tape.adjoint(x[1]), w[1]);
+}
+
+TEST(TapeIndependence, DenseRowsWithATermOfAnotherTapeThrowsAndRecordsNothing) {
+  ad::Tape t1;
+  ad::Tape t2;
+  const std::vector<ad::Var> x = {t1.variable(1.0), t2.variable(2.0)};
+  const double w[] = {1.0, 2.0, 3.0, 4.0};
+  const double b[] = {0.0, 0.0};
+  std::vector<ad::Var> out;
+  EXPECT_THROW(ad::dense_rows(x, w, 2, b, out), std::invalid_argument);
+  EXPECT_EQ(t1.size(), 1u);
+  EXPECT_EQ(t2.size(), 1u);
+  EXPECT_THROW(ad::dense_rows(std::vector<ad::Var>{}, w, 2, b, out), std::invalid_argument);
+}
+
 TEST(TapeIndependence, InterleavedTapesKeepSeparateGradients) {
   ad::Tape t1;
   ad::Tape t2;

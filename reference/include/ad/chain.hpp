@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ad/tape.hpp"
@@ -72,7 +73,11 @@ class Chain {
     for (std::size_t l = 0; l < layers(); ++l) {
       const Matrix& w = weights_[l];
       const Matrix& b = biases_[l];
-      if constexpr (sizeof(T) <= 32) {
+      if constexpr (std::is_same_v<T, Var>) {
+        // On a tape: the layer's sums recorded in one call (Tape::record_dense_rows), then the activations.
+        dense_rows(cur, w.data(), w.rows(), b.data(), next);
+        for (Var& v : next) v = activate(v);
+      } else if constexpr (sizeof(T) <= 32) {
         // Small number types (double, Dual, Var): made first, then assigned;
         // push_back's growth check is a call per output for them.
         next.resize(w.rows());

@@ -152,6 +152,11 @@ class Tape {
   /// product node and a sum node per term. Room is made before the terms are
   /// written, so the loop over them does nothing but arithmetic and stores.
   Var record_dense_row(const Var* x, const double* w, std::size_t n, double b);
+  /// Records the rows b_i + Σ_j x_j·W_ij of a dense layer (W rows × n,
+  /// row-major, b rows long), each as record_dense_row does, one row after
+  /// another, and sets out[i] to row i's sum: the terms' tape is checked and
+  /// room made once per layer rather than once per row. out must not overlap x.
+  void record_dense_rows(const Var* x, std::size_t n, const double* w, std::size_t rows, const double* b, Var* out);
 
   /// Records a tensor node (used by the tensor operations below). `constant`
   /// is the second operand of the *_constant kinds; the tape keeps a pointer
@@ -240,6 +245,20 @@ inline Var dense_row(const std::vector<Var>& x, const double* w, double b) {
   if (t == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
   if (x.size() == 1) return t->record(x[0].value() * w[0] + b, x[0], w[0]);  // one term: no call
   return t->record_dense_row(x.data(), w, x.size(), b);
+}
+/// Every row of W x + b (a dense layer before its activation; W rows × x.size(),
+/// row-major), recorded by Tape::record_dense_rows into out (resized to rows).
+inline void dense_rows(const std::vector<Var>& x, const double* w, std::size_t rows, const double* b,
+                       std::vector<Var>& out) {
+  if (x.empty()) throw std::invalid_argument("ad::dense_rows: no inputs");
+  Tape* t = x[0].tape();
+  if (t == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
+  out.resize(rows);
+  if (x.size() == 1) {  // one term a row: no call
+    for (std::size_t i = 0; i < rows; ++i) out[i] = t->record(x[0].value() * w[i] + b[i], x[0], w[i]);
+    return;
+  }
+  t->record_dense_rows(x.data(), x.size(), w, rows, b, out.data());
 }
 inline Var& operator-=(Var& a, Var b) { return a = a - b; }
 inline Var& operator*=(Var& a, Var b) { return a = a * b; }
