@@ -83,7 +83,7 @@ std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
 // cost).
 [[gnu::noinline, gnu::flatten]] void Tape::record_dense_rows(const Var* x, std::size_t n, const double* w,
                                                              std::size_t rows, const double* b, Var* out) {
-  if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_row: no inputs");
+  if (n == 0) throw std::invalid_argument("ad::Tape::record_dense_rows: a row needs at least one term");
   for (std::size_t j = 0; j < n; ++j)
     if (x[j].tape() != this) throw std::invalid_argument("ad::Var operands belong to different tapes (or to none)");
   const std::size_t first = values_.size();
