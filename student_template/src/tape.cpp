@@ -27,33 +27,6 @@ Tape& tape_of(const TensorVar& x) {
   return *x.tape();
 }
 
-/// The backward step of a dense node z = act(C x + c), C rows × cols:
-/// dx += Cᵀ (dz ⊙ act'(z)). Four rows at a time, so that dx is read and
-/// written once per four rows; the activation's partial is formed as each row
-/// is reached (no scratch column).
-template <bool is_tanh>
-[[gnu::noinline]] void dense_vjp(const double* __restrict c, std::size_t rows, std::size_t cols,
-                                 const double* __restrict z, const double* __restrict dz, double* __restrict dx) {
-  const auto partial = [&](std::size_t i) {
-    if constexpr (is_tanh) return dz[i] * (1.0 - z[i] * z[i]);
-    return z[i] > 0 ? dz[i] : 0.0;
-  };
-  std::size_t i = 0;
-  for (; i + 4 <= rows; i += 4) {
-    const double d0 = partial(i), d1 = partial(i + 1), d2 = partial(i + 2), d3 = partial(i + 3);
-    const double* c0 = c + i * cols;
-    const double* c1 = c0 + cols;
-    const double* c2 = c1 + cols;
-    const double* c3 = c2 + cols;
-    for (std::size_t p = 0; p < cols; ++p) dx[p] += (c0[p] * d0 + c1[p] * d1) + (c2[p] * d2 + c3[p] * d3);
-  }
-  for (; i < rows; ++i) {
-    const double d = partial(i);
-    const double* ci = c + i * cols;
-    for (std::size_t p = 0; p < cols; ++p) dx[p] += ci[p] * d;
-  }
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- recording
@@ -62,15 +35,14 @@ void Tape::throw_full() { throw std::length_error("ad::Tape is full (2^32 - 2 sl
 
 void Tape::grow(std::size_t n) {
   const std::size_t need = values_.size() + n;
-  if (need >= tensor_result) throw_full();
   nodes_.reserve(std::max(2 * nodes_.capacity(), need));
   values_.reserve(std::max(2 * values_.capacity(), need));
 }
 
 std::uint32_t Tape::append_slots(std::size_t n, const Node& fill) {
   const std::size_t first = values_.size();
-  if (first + n > values_.capacity() || first + n > nodes_.capacity()) grow(n);
-  nodes_.resize(first + n, fill);
+  if (first + n >= tensor_result) throw_full();
+  nodes_.resize(first + n, fill);  // resize() grows geometrically, as push_back does
   values_.resize(first + n);
   return static_cast<std::uint32_t>(first);
 }
@@ -446,16 +418,25 @@ std::uint32_t Tape::backward_tensor_op(std::uint32_t op_index) {
       return op.out;
     }
     case TensorOpKind::dense_tanh:
-    case TensorOpKind::dense_relu:
-      // z = act(C x + c): dx += Cᵀ (dz ⊙ act'), act' from z (tanh' = 1 - z²;
-      // relu(a) > 0 exactly where a > 0).
-      if (op.x_grad) {
-        if (op.kind == TensorOpKind::dense_tanh)
-          dense_vjp<true>(op.constant, op.y_shape.rows, op.y_shape.cols, v + op.out, g + op.out, g + op.x);
-        else
-          dense_vjp<false>(op.constant, op.y_shape.rows, op.y_shape.cols, v + op.out, g + op.out, g + op.x);
+    case TensorOpKind::dense_relu: {
+      // z = act(C x + c): the activation's VJP into a scratch column (the
+      // adjoint of C x + c), then the VJP of matmul for x: dx += Cᵀ (that).
+      if (!op.x_grad) return op.out;
+      const std::size_t rows = op.y_shape.rows;
+      if (scratch_.size() < rows) scratch_.resize(rows);
+      double* dpre = scratch_.data();
+      const double* z = v + op.out;
+      const double* dz = g + op.out;
+      // The activation's VJP, written (not added) into the scratch column:
+      // tanh' = 1 - z², and relu(a) > 0 exactly where a > 0.
+      if (op.kind == TensorOpKind::dense_tanh) {
+        for (std::size_t i = 0; i < rows; ++i) dpre[i] = dz[i] * (1.0 - z[i] * z[i]);
+      } else {
+        for (std::size_t i = 0; i < rows; ++i) dpre[i] = z[i] > 0 ? dz[i] : 0.0;
       }
+      vjp_matmul_w(ConstMatRef(op.constant, op.y_shape), ConstMatRef(dpre, Shape{rows, 1}), dx);
       return op.out;
+    }
   }
   return op.out;
 }

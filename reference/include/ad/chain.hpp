@@ -78,7 +78,7 @@ class Chain {
         dense_rows(cur, w.data(), w.rows(), b.data(), next);
         for (Var& v : next) v = activate(v);
       } else if constexpr (sizeof(T) <= 32) {
-        // Small number types (double, Dual, Var): made first, then assigned;
+        // Small number types (double, Dual, DualVec of a few tangents): made first, then assigned;
         // push_back's growth check is a call per output for them.
         next.resize(w.rows());
         for (std::size_t i = 0; i < w.rows(); ++i) next[i] = activate(dense_row(cur, w.data() + i * w.cols(), b[i]));

@@ -149,8 +149,7 @@ class Tape {
   /// Records b + Σ_j x_j·w_j for n > 0 Vars of this tape and constants w_j:
   /// n nodes, acc_0 = x_0·w_0 + b and acc_j = acc_(j-1) + x_j·w_j (partials 1
   /// and w_j), the way fast tapes record a whole statement instead of a
-  /// product node and a sum node per term. Room is made before the terms are
-  /// written, so the loop over them does nothing but arithmetic and stores.
+  /// product node and a sum node per term: record_dense_rows with one row.
   Var record_dense_row(const Var* x, const double* w, std::size_t n, double b);
   /// Records the rows b_i + Σ_j x_j·W_ij of a dense layer (W rows × n,
   /// row-major, b rows long), each as record_dense_row does, one row after
@@ -183,13 +182,14 @@ class Tape {
   TensorVar push_matrix(const Matrix& value, bool requires_grad);
   /// Appends n slots, each node `fill` and value 0 (for the caller to write); returns the first.
   std::uint32_t append_slots(std::size_t n, const Node& fill);
-  /// Room for n more slots in the node and value arrays (geometric growth); throws when the tape would be full.
+  /// Room for n more slots in the node and value arrays (geometric growth); the caller has checked that the tape holds them.
   [[gnu::noinline]] void grow(std::size_t n);
 
   std::vector<Node> nodes_;
   std::vector<double> values_;
   std::vector<double> adjoints_;
   std::vector<TensorOp> tensor_ops_;
+  std::vector<double> scratch_;  ///< the backward step of a dense node: the activation's VJP
 };
 
 // The recording hot path, inline: one call per operation would cost more than the operation.
@@ -237,28 +237,30 @@ Var tanh(Var a);
 Var relu(Var a);
 
 inline Var& operator+=(Var& a, Var b) { return a = a + b; }
-/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp),
-/// recorded by Tape::record_dense_row: one node per multiply-add.
-inline Var dense_row(const std::vector<Var>& x, const double* w, double b) {
-  if (x.empty()) throw std::invalid_argument("ad::dense_row: no inputs");
-  Tape* t = x[0].tape();
-  if (t == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
-  if (x.size() == 1) return t->record(x[0].value() * w[0] + b, x[0], w[0]);  // one term: no call
-  return t->record_dense_row(x.data(), w, x.size(), b);
-}
 /// Every row of W x + b (a dense layer before its activation; W rows × x.size(),
-/// row-major), recorded by Tape::record_dense_rows into out (resized to rows).
-inline void dense_rows(const std::vector<Var>& x, const double* w, std::size_t rows, const double* b,
-                       std::vector<Var>& out) {
+/// row-major) into out[0], …, out[rows - 1], recorded by Tape::record_dense_rows:
+/// one node per multiply-add.
+inline void dense_rows(const std::vector<Var>& x, const double* w, std::size_t rows, const double* b, Var* out) {
   if (x.empty()) throw std::invalid_argument("ad::dense_rows: no inputs");
   Tape* t = x[0].tape();
   if (t == nullptr) throw std::invalid_argument("ad::Var used before it was recorded on a tape");
-  out.resize(rows);
   if (x.size() == 1) {  // one term a row: no call
     for (std::size_t i = 0; i < rows; ++i) out[i] = t->record(x[0].value() * w[i] + b[i], x[0], w[i]);
     return;
   }
-  t->record_dense_rows(x.data(), x.size(), w, rows, b, out.data());
+  t->record_dense_rows(x.data(), x.size(), w, rows, b, out);
+}
+/// The same into a vector, resized to rows.
+inline void dense_rows(const std::vector<Var>& x, const double* w, std::size_t rows, const double* b,
+                       std::vector<Var>& out) {
+  out.resize(rows);
+  dense_rows(x, w, rows, b, out.data());
+}
+/// b + Σ_j x_j·w_j (one output of a dense layer, see dense_row in chain.hpp): dense_rows with one row.
+inline Var dense_row(const std::vector<Var>& x, const double* w, double b) {
+  Var sum;
+  dense_rows(x, w, 1, &b, &sum);
+  return sum;
 }
 inline Var& operator-=(Var& a, Var b) { return a = a - b; }
 inline Var& operator*=(Var& a, Var b) { return a = a * b; }
